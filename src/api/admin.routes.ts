@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { safeEqual } from '../domain/safe-equal.js';
+import { errors } from '../errors.js';
+import type { DeadLetterService } from '../services/dead-letter.service.js';
+import { deadLetterListQuery, deadLetterParams } from './admin.schemas.js';
+
+type Options = { adminToken: string | undefined; deadLetters: DeadLetterService };
+
+function authorize(adminToken: string | undefined, request: FastifyRequest): void {
+  if (!adminToken) throw errors.adminDisabled();
+  const header = request.headers.authorization ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  if (!token || !safeEqual(token, adminToken)) {
+    throw errors.unauthorized('missing or wrong admin token: send Authorization: Bearer <ADMIN_TOKEN>');
+  }
+}
+
+/** Operator endpoints under /admin, all behind ADMIN_TOKEN. */
+export const adminRoutes: FastifyPluginAsync<Options> = async (app, { adminToken, deadLetters }) => {
+  app.addHook('onRequest', async (request) => authorize(adminToken, request));
+
+  app.get('/admin/dead-letters', async (request) => {
+    const query = deadLetterListQuery.parse(request.query);
+    return { deadLetters: await deadLetters.list(query) };
+  });
+
+  app.post('/admin/dead-letters/:id/requeue', async (request, reply) => {
+    const { id } = deadLetterParams.parse(request.params);
+    return reply.status(202).send(await deadLetters.requeue(id));
+  });
+};

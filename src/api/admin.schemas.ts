@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+export const deadLetterListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  includeRequeued: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export const deadLetterParams = z.object({ id: z.coerce.number().int().positive() });

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { adminRoutes } from './api/admin.routes.js';
+import { installErrorHandler } from './api/error-handler.js';
+import { healthRoutes } from './api/health.routes.js';
+import { metricsRoutes } from './api/metrics.routes.js';
+import type { Config } from './config.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import type { DeadLetterService } from './services/dead-letter.service.js';
+import type { ReadinessCheck } from './services/readiness.service.js';
+
+export type AppDeps = {
+  config: Pick<Config, 'adminToken' | 'metricsEnabled'>;
+  log: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck;
+  deadLetters: DeadLetterService;
+};
+
+const REQUEST_ID_HEADER = 'x-request-id';
+// Accept the caller's correlation id only when it cannot smuggle anything into a log line.
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is wider than Fastify's logger interface; the cast keeps Fastify's default generics.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (req) => {
+      const given = req.headers[REQUEST_ID_HEADER];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  installErrorHandler(app);
+  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  if (deps.config.metricsEnabled) await app.register(metricsRoutes, { metrics: deps.metrics });
+  await app.register(adminRoutes, { adminToken: deps.config.adminToken, deadLetters: deps.deadLetters });
+  return app;
+}

@@ -1,0 +1,302 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, parsed once from the environment. Variable names are a
+ * contract with operators, tests and benchmarks (DESIGN.md, "Configuration contract").
+ */
+
+// An empty variable (`FOO=` in a .env file or compose) means "unset", not "empty string".
+const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const text = () => z.preprocess(blank, z.string().trim().optional());
+const url = (what: string) =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+        `must be an http(s) URL (${what})`,
+      )
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  );
+const int = (min: number, max: number) =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .refine((v) => /^-?\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+        message: `must be an integer from ${min} to ${max}`,
+      })
+      .transform(Number)
+      .optional(),
+  );
+const id = () => int(1, Number.MAX_SAFE_INTEGER);
+const bool = () =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+      .transform((v) => ['true', '1', 'yes'].includes(v))
+      .optional(),
+  );
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const WHATSAPP_PROVIDERS = ['meta', 'zapi', 'evolution', 'console'] as const;
+
+const envSchema = z.object({
+  PORT: int(0, 65535),
+  HOST: text(),
+  LOG_LEVEL: z.preprocess(blank, z.enum(LOG_LEVELS).optional()),
+  DATABASE_URL: z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v),
+        'must be a postgres:// connection string',
+      )
+      .optional(),
+  ),
+  DATABASE_POOL_MAX: int(1, 200),
+  DATA_DIR: text(),
+  MESSAGE_BUFFER_MS: int(0, 600_000),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 120_000),
+  ADMIN_TOKEN: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
+  WHATSAPP_PROVIDER: z.preprocess(blank, z.enum(WHATSAPP_PROVIDERS).optional()),
+  META_APP_SECRET: text(),
+  META_VERIFY_TOKEN: text(),
+  META_ACCESS_TOKEN: text(),
+  META_PHONE_NUMBER_ID: text(),
+  META_GRAPH_URL: url('Meta Graph API'),
+  ZAPI_BASE_URL: url('Z-API'),
+  ZAPI_INSTANCE_ID: text(),
+  ZAPI_TOKEN: text(),
+  ZAPI_CLIENT_TOKEN: text(),
+  ZAPI_WEBHOOK_SECRET: text(),
+  EVOLUTION_BASE_URL: url('Evolution API'),
+  EVOLUTION_API_KEY: text(),
+  EVOLUTION_INSTANCE: text(),
+  EVOLUTION_WEBHOOK_SECRET: text(),
+  OPENAI_API_KEY: text(),
+  OPENAI_BASE_URL: url('OpenAI-compatible API'),
+  OPENAI_MODEL: text(),
+  OPENAI_TRANSCRIPTION_MODEL: text(),
+  PIPERUN_BASE_URL: url('PipeRun API'),
+  PIPERUN_TOKEN: text(),
+  PIPERUN_PIPELINE_ID: id(),
+  PIPERUN_STAGE_ID: id(),
+  PIPERUN_ORIGIN_ID: id(),
+  PIPERUN_OWNER_ID: id(),
+  CHATWOOT_BASE_URL: url('Chatwoot'),
+  CHATWOOT_API_TOKEN: text(),
+  CHATWOOT_ACCOUNT_ID: id(),
+  CHATWOOT_INBOX_ID: id(),
+  CHATWOOT_WEBHOOK_TOKEN: text(),
+  CHATWOOT_WEBHOOK_SECRET: text(),
+  BOT_RESUME_COMMAND: text(),
+  BOT_PAUSE_COMMAND: text(),
+  METRICS_ENABLED: bool(),
+});
+
+type Env = z.infer<typeof envSchema>;
+type EnvKey = keyof Env;
+
+/** Variables that must be set together: either all of them or none. */
+const GROUPS_SET_TOGETHER: { name: string; keys: EnvKey[] }[] = [
+  {
+    name: 'Chatwoot',
+    keys: ['CHATWOOT_BASE_URL', 'CHATWOOT_API_TOKEN', 'CHATWOOT_ACCOUNT_ID', 'CHATWOOT_INBOX_ID'],
+  },
+];
+
+/** Variables a setting requires: when `when` holds, every key in `keys` must be set. */
+const REQUIREMENTS: { when: (env: Env) => boolean; because: string; keys: EnvKey[] }[] = [
+  {
+    when: (env) => env.WHATSAPP_PROVIDER === 'meta',
+    because: 'WHATSAPP_PROVIDER=meta',
+    keys: ['META_APP_SECRET', 'META_VERIFY_TOKEN', 'META_ACCESS_TOKEN', 'META_PHONE_NUMBER_ID'],
+  },
+  {
+    when: (env) => env.WHATSAPP_PROVIDER === 'zapi',
+    because: 'WHATSAPP_PROVIDER=zapi',
+    keys: ['ZAPI_INSTANCE_ID', 'ZAPI_TOKEN', 'ZAPI_WEBHOOK_SECRET'],
+  },
+  {
+    when: (env) => env.WHATSAPP_PROVIDER === 'evolution',
+    because: 'WHATSAPP_PROVIDER=evolution',
+    keys: ['EVOLUTION_BASE_URL', 'EVOLUTION_API_KEY', 'EVOLUTION_INSTANCE', 'EVOLUTION_WEBHOOK_SECRET'],
+  },
+  {
+    when: (env) => env.PIPERUN_TOKEN !== undefined,
+    because: 'PIPERUN_TOKEN is set',
+    keys: ['PIPERUN_PIPELINE_ID', 'PIPERUN_STAGE_ID'],
+  },
+  {
+    when: (env) => env.CHATWOOT_API_TOKEN !== undefined,
+    because: 'Chatwoot is configured',
+    keys: ['CHATWOOT_WEBHOOK_TOKEN'],
+  },
+];
+
+// Values echoed back in error lines: never a secret or a connection string.
+const ECHOABLE = new Set<string>([
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'DATABASE_POOL_MAX',
+  'MESSAGE_BUFFER_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'WHATSAPP_PROVIDER',
+  'PIPERUN_PIPELINE_ID',
+  'PIPERUN_STAGE_ID',
+  'PIPERUN_ORIGIN_ID',
+  'PIPERUN_OWNER_ID',
+  'CHATWOOT_ACCOUNT_ID',
+  'CHATWOOT_INBOX_ID',
+  'METRICS_ENABLED',
+]);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string | undefined>): string {
+  const key = String(issue.path[0]);
+  const value = raw[key];
+  const got = value !== undefined && ECHOABLE.has(key) ? ` (got "${value}")` : '';
+  const message =
+    issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : issue.message;
+  return `${key} ${message}${got}`;
+}
+
+function crossFieldProblems(env: Env): string[] {
+  const problems: string[] = [];
+  for (const group of GROUPS_SET_TOGETHER) {
+    const missing = group.keys.filter((k) => env[k] === undefined);
+    if (missing.length > 0 && missing.length < group.keys.length) {
+      problems.push(
+        `${missing.join(', ')} must be set: ${group.name} needs ${group.keys.join(', ')} together`,
+      );
+    }
+  }
+  for (const rule of REQUIREMENTS) {
+    if (!rule.when(env)) continue;
+    for (const key of rule.keys.filter((k) => env[k] === undefined)) {
+      problems.push(`${key} is required when ${rule.because}`);
+    }
+  }
+  return problems;
+}
+
+function toConfig(env: Env) {
+  return {
+    http: { port: env.PORT ?? 3000, host: env.HOST ?? '127.0.0.1' },
+    logLevel: env.LOG_LEVEL ?? 'info',
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX ?? 10,
+      dataDir: env.DATA_DIR ?? './data',
+    },
+    messageBufferMs: env.MESSAGE_BUFFER_MS ?? 15_000,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    adminToken: env.ADMIN_TOKEN,
+    metricsEnabled: env.METRICS_ENABLED ?? true,
+    whatsapp: {
+      provider: env.WHATSAPP_PROVIDER ?? 'console',
+      meta: {
+        appSecret: env.META_APP_SECRET,
+        verifyToken: env.META_VERIFY_TOKEN,
+        accessToken: env.META_ACCESS_TOKEN,
+        phoneNumberId: env.META_PHONE_NUMBER_ID,
+        graphUrl: env.META_GRAPH_URL ?? 'https://graph.facebook.com/v21.0',
+      },
+      zapi: {
+        baseUrl: env.ZAPI_BASE_URL ?? 'https://api.z-api.io',
+        instanceId: env.ZAPI_INSTANCE_ID,
+        token: env.ZAPI_TOKEN,
+        clientToken: env.ZAPI_CLIENT_TOKEN,
+        webhookSecret: env.ZAPI_WEBHOOK_SECRET,
+      },
+      evolution: {
+        baseUrl: env.EVOLUTION_BASE_URL,
+        apiKey: env.EVOLUTION_API_KEY,
+        instance: env.EVOLUTION_INSTANCE,
+        webhookSecret: env.EVOLUTION_WEBHOOK_SECRET,
+      },
+    },
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL ?? 'gpt-4o-mini',
+      transcriptionModel: env.OPENAI_TRANSCRIPTION_MODEL ?? 'whisper-1',
+    },
+    piperun: {
+      baseUrl: env.PIPERUN_BASE_URL ?? 'https://api.pipe.run/v1',
+      token: env.PIPERUN_TOKEN,
+      pipelineId: env.PIPERUN_PIPELINE_ID,
+      stageId: env.PIPERUN_STAGE_ID,
+      originId: env.PIPERUN_ORIGIN_ID,
+      ownerId: env.PIPERUN_OWNER_ID,
+    },
+    chatwoot: {
+      baseUrl: env.CHATWOOT_BASE_URL,
+      apiToken: env.CHATWOOT_API_TOKEN,
+      accountId: env.CHATWOOT_ACCOUNT_ID,
+      inboxId: env.CHATWOOT_INBOX_ID,
+      webhookToken: env.CHATWOOT_WEBHOOK_TOKEN,
+      webhookSecret: env.CHATWOOT_WEBHOOK_SECRET,
+    },
+    bot: {
+      resumeCommand: env.BOT_RESUME_COMMAND ?? '/bot on',
+      pauseCommand: env.BOT_PAUSE_COMMAND ?? '/bot off',
+    },
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses the environment; throws a ConfigError listing one problem per line. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, env)));
+  }
+  const problems = crossFieldProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(toConfig(parsed.data));
+}
+
+/**
+ * For entry points: reads `.env` when present (variables already set win), then parses.
+ * A bad value prints one line per problem, with no stack trace, and exits with code 1.
+ */
+export function loadConfigOrExit(envFile = '.env'): Config {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`Invalid configuration: ${problem}\n`);
+    process.exit(1);
+  }
+}

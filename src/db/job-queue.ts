@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import PgBoss from 'pg-boss';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { createDeadLetterRepo } from './dead-letter.repo.js';
+import type { Pool, Queryable } from './pool.js';
+
+/**
+ * Durable jobs on Postgres (pg-boss): retries with exponential backoff, and after the last
+ * attempt a copy in the `dead-letter` queue, which a worker records in `dead_letters` for the
+ * operator. pg-boss runs its SQL through our pool, so the embedded database's single
+ * connection is shared and a job can be enqueued inside the caller's transaction.
+ */
+
+export const DEAD_LETTER_QUEUE = 'dead-letter';
+export const QUEUE_SCHEMA = 'pgboss';
+
+export type JobContext = {
+  jobId: string;
+  queue: string;
+  correlationId: string;
+  /** 1 on the first run, 2 on the first retry… */
+  attempt: number;
+  isLastAttempt: boolean;
+  log: Logger;
+};
+
+export type JobHandler<T> = (payload: T, context: JobContext) => Promise<void>;
+
+export type QueueDefinition<T> = {
+  name: string;
+  handler: JobHandler<T>;
+  /** Retries after the first attempt; default 5. */
+  retryLimit?: number;
+  /** First retry delay; doubles each attempt when retryBackoff; default 5. */
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  /** A job running longer is considered lost (crashed worker) and retried; default 300. */
+  expireInSeconds?: number;
+  /** pg-boss queue policy: `stately` allows one queued and one active job per singletonKey. */
+  policy?: 'standard' | 'short' | 'singleton' | 'stately';
+  /** Parallel workers in this instance; default 1. */
+  concurrency?: number;
+  pollingIntervalSeconds?: number;
+};
+
+export type SendOptions = {
+  correlationId?: string;
+  singletonKey?: string;
+  startAfter?: Date;
+  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
+  tx?: Queryable;
+};
+
+type Envelope = { queue: string; correlationId: string; payload: unknown };
+
+const DEFAULTS = {
+  retryLimit: 5,
+  retryDelaySeconds: 5,
+  retryBackoff: true,
+  expireInSeconds: 300,
+  concurrency: 1,
+};
+const DEFAULT_POLLING_INTERVAL_SECONDS = 1;
+
+function asDb(db: Queryable): PgBoss.Db {
+  return { executeSql: (text, values) => db.query(text, values) };
+}
+
+function describeFailure(output: unknown): string {
+  if (output && typeof output === 'object') {
+    const value = output as { message?: unknown; value?: { message?: unknown } };
+    if (typeof value.message === 'string') return value.message;
+    if (typeof value.value?.message === 'string') return value.value.message;
+    return JSON.stringify(output).slice(0, 2000);
+  }
+  return 'job failed without an error message';
+}
+
+export function createJobQueue({ pool, log, metrics }: { pool: Pool; log: Logger; metrics: Metrics }) {
+  const boss = new PgBoss({ db: asDb(pool), schema: QUEUE_SCHEMA, schedule: false });
+  const definitions = new Map<string, QueueDefinition<never>>();
+  let running = false;
+
+  boss.on('error', (err) => log.error({ err }, 'job queue error'));
+
+  function register<T>(definition: QueueDefinition<T>): void {
+    if (running) throw new Error(`queue ${definition.name} must be registered before the job queue starts`);
+    definitions.set(definition.name, definition as QueueDefinition<never>);
+  }
+
+  async function runJob(
+    definition: QueueDefinition<never>,
+    job: PgBoss.JobWithMetadata<Envelope>,
+  ): Promise<void> {
+    const { correlationId, payload } = job.data;
+    const attempt = job.retryCount + 1;
+    const jobLog = log.child({ queue: job.name, jobId: job.id, correlationId, attempt });
+    const startedAt = process.hrtime.bigint();
+    try {
+      await definition.handler(payload as never, {
+        jobId: job.id,
+        queue: job.name,
+        correlationId,
+        attempt,
+        isLastAttempt: job.retryCount >= job.retryLimit,
+        log: jobLog,
+      });
+      metrics.jobsProcessed.inc({ queue: job.name, outcome: 'completed' });
+    } catch (err) {
+      metrics.jobsProcessed.inc({ queue: job.name, outcome: 'failed' });
+      const willRetry = job.retryCount < job.retryLimit;
+      jobLog.warn(
+        { err, willRetry },
+        willRetry ? 'job failed, will retry' : 'job failed on its last attempt',
+      );
+      throw err;
+    } finally {
+      metrics.jobDuration.observe({ queue: job.name }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    }
+  }
+
+  async function recordDeadLetter(job: PgBoss.JobWithMetadata<Envelope>): Promise<void> {
+    const { queue, correlationId, payload } = job.data;
+    await createDeadLetterRepo(pool).record({
+      sourceJobId: job.id,
+      queue,
+      payload,
+      error: describeFailure(job.output),
+      correlationId,
+    });
+    metrics.deadLetters.inc({ queue });
+    log.error({ queue, correlationId, deadLetterJobId: job.id }, 'job dead-lettered after its last attempt');
+  }
+
+  async function start(): Promise<void> {
+    await boss.start();
+    await boss.createQueue(DEAD_LETTER_QUEUE, {
+      name: DEAD_LETTER_QUEUE,
+      retryLimit: 10,
+      retryBackoff: true,
+    });
+    await boss.work<Envelope>(DEAD_LETTER_QUEUE, { includeMetadata: true }, async ([job]) => {
+      if (job) await recordDeadLetter(job);
+    });
+    for (const definition of definitions.values()) {
+      const options = { ...DEFAULTS, ...definition };
+      await boss.createQueue(definition.name, {
+        name: definition.name,
+        policy: definition.policy ?? 'standard',
+        retryLimit: options.retryLimit,
+        retryDelay: options.retryDelaySeconds,
+        retryBackoff: options.retryBackoff,
+        expireInSeconds: options.expireInSeconds,
+        deadLetter: DEAD_LETTER_QUEUE,
+      });
+      const workOptions = {
+        includeMetadata: true as const,
+        pollingIntervalSeconds: definition.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
+      };
+      for (let i = 0; i < options.concurrency; i += 1) {
+        await boss.work<Envelope>(definition.name, workOptions, async ([job]) => {
+          if (job) await runJob(definition, job);
+        });
+      }
+    }
+    running = true;
+    log.info({ queues: [...definitions.keys()] }, 'job queue started');
+  }
+
+  /** Stops fetching new jobs and waits up to timeoutMs for the running ones to finish. */
+  async function stop({ timeoutMs }: { timeoutMs: number }): Promise<void> {
+    if (!running) return;
+    running = false;
+    await boss.stop({ graceful: true, wait: true, close: false, timeout: timeoutMs });
+    log.info('job queue stopped');
+  }
+
+  /** Enqueues a job; returns its id, or null when the queue policy refused a duplicate. */
+  async function send(name: string, payload: unknown, options: SendOptions = {}): Promise<string | null> {
+    const envelope: Envelope = { queue: name, correlationId: options.correlationId ?? randomUUID(), payload };
+    return boss.send(name, envelope, {
+      singletonKey: options.singletonKey,
+      startAfter: options.startAfter,
+      ...(options.tx ? { db: asDb(options.tx) } : {}),
+    });
+  }
+
+  return {
+    register,
+    start,
+    stop,
+    send,
+    isRunning: () => running,
+    hasQueue: (name: string) => definitions.has(name),
+  };
+}
+
+export type JobQueue = ReturnType<typeof createJobQueue>;

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import pRetry from 'p-retry';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
+import { createJobQueue, type JobQueue } from './db/job-queue.js';
+import { listMigrations, migrate } from './db/migrator.js';
+import { createPool, type Pool } from './db/pool.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createDeadLetterService } from './services/dead-letter.service.js';
+import { createReadinessCheck } from './services/readiness.service.js';
+
+/**
+ * Builds the whole service from its configuration: database, migrations, job queue, HTTP app.
+ * `main.ts` listens and handles signals; tests call this with a config of their own.
+ */
+export type Service = {
+  app: FastifyInstance;
+  pool: Pool;
+  queue: JobQueue;
+  metrics: Metrics;
+  /** Stops accepting requests, drains in-flight requests and jobs, then closes the database. */
+  stop: () => Promise<void>;
+};
+
+// Retry start-up connection errors for ~30 s: in compose and Kubernetes the app can start
+// before Postgres accepts connections.
+const CONNECT_RETRIES = 6;
+const RETRYABLE_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P03']);
+
+function describeTarget(connectionString: string): string {
+  const url = new URL(connectionString);
+  const host = url.searchParams.get('host') ?? url.hostname;
+  return `${host}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+}
+
+async function waitForDatabase(pool: Pool, connectionString: string, log: Logger): Promise<void> {
+  await pRetry(() => pool.query('select 1'), {
+    retries: CONNECT_RETRIES,
+    minTimeout: 500,
+    maxTimeout: 8000,
+    shouldRetry: ({ error }) => RETRYABLE_CONNECT_CODES.has((error as NodeJS.ErrnoException).code ?? ''),
+    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0) {
+        log.warn(
+          { target: describeTarget(connectionString), attemptNumber, err: error },
+          'database not reachable yet',
+        );
+      }
+    },
+  }).catch((error: Error) => {
+    throw new Error(
+      `cannot reach the database at ${describeTarget(connectionString)} (${error.message}): ` +
+        'check DATABASE_URL and that Postgres accepts connections',
+      { cause: error },
+    );
+  });
+}
+
+export async function startService(config: Config, log: Logger): Promise<Service> {
+  let embedded: EmbeddedPostgres | undefined;
+  if (!config.database.url) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, log });
+    log.warn(
+      'no DATABASE_URL: using the embedded database (one instance only; set DATABASE_URL for production)',
+    );
+  }
+  const connectionString = config.database.url ?? (embedded as EmbeddedPostgres).connectionString;
+  // PGlite has a single backend: one connection, shared by the app and the job queue.
+  const pool = createPool({ connectionString, max: embedded ? 1 : config.database.poolMax, log });
+  let shuttingDown = false;
+  const metrics = createMetrics();
+  const queue = createJobQueue({ pool, log, metrics });
+
+  try {
+    await waitForDatabase(pool, connectionString, log);
+    await migrate({ pool, log });
+    await queue.start();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+
+  const readiness = createReadinessCheck({
+    pool,
+    migrations: await listMigrations(),
+    isQueueRunning: queue.isRunning,
+    isShuttingDown: () => shuttingDown,
+  });
+  const app = await buildApp({
+    config,
+    log,
+    metrics,
+    readiness,
+    deadLetters: createDeadLetterService({ pool, queue }),
+  });
+
+  async function stop(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const startedAt = Date.now();
+    await Promise.all([app.close(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
+    await pool.end();
+    await embedded?.stop();
+    log.info({ durationMs: Date.now() - startedAt }, 'service stopped');
+  }
+
+  return { app, pool, queue, metrics, stop };
+}
