@@ -16,7 +16,12 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({ port: 3000, host: '127.0.0.1' });
     expect(config.logLevel).toBe('info');
-    expect(config.database).toEqual({ url: undefined, poolMax: 10, dataDir: './data' });
+    expect(config.database).toEqual({
+      url: undefined,
+      poolMax: 10,
+      connectTimeoutMs: 30_000,
+      dataDir: './data',
+    });
     expect(config.messageBufferMs).toBe(15_000);
     expect(config.adminToken).toBeUndefined();
     expect(config.whatsapp.provider).toBe('console');

@@ -67,6 +67,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_MAX: int(1, 200),
+  DATABASE_CONNECT_TIMEOUT_MS: int(0, 600_000),
   DATA_DIR: text(),
   MESSAGE_BUFFER_MS: int(0, 600_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000),
@@ -153,6 +154,7 @@ const ECHOABLE = new Set<string>([
   'HOST',
   'LOG_LEVEL',
   'DATABASE_POOL_MAX',
+  'DATABASE_CONNECT_TIMEOUT_MS',
   'MESSAGE_BUFFER_MS',
   'SHUTDOWN_TIMEOUT_MS',
   'WHATSAPP_PROVIDER',
@@ -207,6 +209,7 @@ function toConfig(env: Env) {
     database: {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX ?? 10,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS ?? 30_000,
       dataDir: env.DATA_DIR ?? './data',
     },
     messageBufferMs: env.MESSAGE_BUFFER_MS ?? 15_000,

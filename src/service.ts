@@ -24,9 +24,8 @@ export type Service = {
   stop: () => Promise<void>;
 };
 
-// Retry start-up connection errors for ~30 s: in compose and Kubernetes the app can start
-// before Postgres accepts connections.
-const CONNECT_RETRIES = 6;
+// In compose and Kubernetes the app can start before Postgres accepts connections: retry
+// connection errors for DATABASE_CONNECT_TIMEOUT_MS before giving up.
 const RETRYABLE_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P03']);
 
 function describeTarget(connectionString: string): string {
@@ -35,11 +34,14 @@ function describeTarget(connectionString: string): string {
   return `${host}${url.port ? `:${url.port}` : ''}${url.pathname}`;
 }
 
-async function waitForDatabase(pool: Pool, connectionString: string, log: Logger): Promise<void> {
+type WaitSettings = { pool: Pool; connectionString: string; budgetMs: number; log: Logger };
+
+async function waitForDatabase({ pool, connectionString, budgetMs, log }: WaitSettings): Promise<void> {
   await pRetry(() => pool.query('select 1'), {
-    retries: CONNECT_RETRIES,
-    minTimeout: 500,
-    maxTimeout: 8000,
+    retries: budgetMs > 0 ? 1000 : 0,
+    maxRetryTime: budgetMs,
+    minTimeout: 250,
+    maxTimeout: 5000,
     shouldRetry: ({ error }) => RETRYABLE_CONNECT_CODES.has((error as NodeJS.ErrnoException).code ?? ''),
     onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
       if (retriesLeft > 0) {
@@ -74,7 +76,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const queue = createJobQueue({ pool, log, metrics });
 
   try {
-    await waitForDatabase(pool, connectionString, log);
+    await waitForDatabase({ pool, connectionString, budgetMs: config.database.connectTimeoutMs, log });
     await migrate({ pool, log });
     await queue.start();
   } catch (error) {

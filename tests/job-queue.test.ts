@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDeadLetterRepo } from '../src/db/dead-letter.repo.js';
+import { createJobQueue, type JobContext, type JobQueue, type QueueDefinition } from '../src/db/job-queue.js';
+import { createPool, type Pool, withTransaction } from '../src/db/pool.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { createDeadLetterService } from '../src/services/dead-letter.service.js';
+import { createTestDatabase } from './helpers/database.js';
+import { captureLogs } from './helpers/logs.js';
+import { required } from './helpers/required.js';
+import { waitFor } from './helpers/wait.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startQueue(definitions: QueueDefinition<never>[]): Promise<{ queue: JobQueue; pool: Pool }> {
+  const db = await createTestDatabase();
+  const { log } = captureLogs();
+  const pool = createPool({ connectionString: db.url, max: 5, log });
+  const queue = createJobQueue({ pool, log, metrics: createMetrics() });
+  for (const definition of definitions) queue.register(definition);
+  await queue.start();
+  cleanups.push(
+    db.drop,
+    () => pool.end(),
+    () => queue.stop({ timeoutMs: 2000 }),
+  );
+  return { queue, pool };
+}
+
+async function jobState(pool: Pool, id: string): Promise<string | undefined> {
+  const result = await pool.query<{ state: string }>(
+    `select state from pgboss.job where id = $1 union all select state from pgboss.archive where id = $1`,
+    [id],
+  );
+  return result.rows[0]?.state;
+}
+
+const FAST = { retryDelaySeconds: 0, retryBackoff: false, pollingIntervalSeconds: 0.5 };
+
+describe('job queue', () => {
+  it('runs a job with its payload and correlation id', async () => {
+    const seen: { payload: unknown; context: JobContext }[] = [];
+    const { queue } = await startQueue([
+      { name: 'echo', ...FAST, handler: async (payload, context) => void seen.push({ payload, context }) },
+    ]);
+
+    await queue.send('echo', { leadId: 7 }, { correlationId: 'corr-7' });
+
+    await waitFor(() => seen.length === 1, { what: 'the job to run' });
+    expect(seen[0]?.payload).toEqual({ leadId: 7 });
+    expect(seen[0]?.context).toMatchObject({ queue: 'echo', correlationId: 'corr-7', attempt: 1 });
+  });
+
+  it('retries a failing job, then records it as a dead letter with its error', async () => {
+    const attempts: number[] = [];
+    const { queue, pool } = await startQueue([
+      {
+        name: 'always-fails',
+        ...FAST,
+        retryLimit: 2,
+        handler: async (_payload, { attempt }) => {
+          attempts.push(attempt);
+          throw new Error(`PipeRun answered 503 on attempt ${attempt}`);
+        },
+      },
+    ]);
+
+    await queue.send('always-fails', { leadId: 9 }, { correlationId: 'corr-9' });
+
+    const [letter] = await waitFor(
+      async () => {
+        const letters = await createDeadLetterRepo(pool).list();
+        return letters.length > 0 ? letters : undefined;
+      },
+      { what: 'the dead letter', timeoutMs: 20_000 },
+    );
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(letter).toMatchObject({
+      queue: 'always-fails',
+      payload: { leadId: 9 },
+      correlationId: 'corr-9',
+      error: 'PipeRun answered 503 on attempt 3',
+      requeuedAt: null,
+    });
+  });
+
+  it('requeues a dead letter once; the job runs again', async () => {
+    let shouldFail = true;
+    const succeeded: unknown[] = [];
+    const { queue, pool } = await startQueue([
+      {
+        name: 'flaky',
+        ...FAST,
+        retryLimit: 0,
+        handler: async (payload) => {
+          if (shouldFail) throw new Error('CRM down');
+          succeeded.push(payload);
+        },
+      },
+    ]);
+    await queue.send('flaky', { leadId: 3 });
+    const [letter] = await waitFor(
+      async () => {
+        const letters = await createDeadLetterRepo(pool).list();
+        return letters.length > 0 ? letters : undefined;
+      },
+      { what: 'the dead letter' },
+    );
+    shouldFail = false;
+    const service = createDeadLetterService({ pool, queue });
+
+    const results = await Promise.allSettled([
+      service.requeue(required(letter, 'a dead letter').id),
+      service.requeue(required(letter, 'a dead letter').id),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason.status).toBe(409);
+    await waitFor(() => succeeded.length === 1, { what: 'the requeued job' });
+    expect(succeeded).toEqual([{ leadId: 3 }]);
+    expect(await createDeadLetterRepo(pool).list()).toEqual([]);
+  });
+
+  it('enqueues inside a transaction: a rolled-back transaction leaves no job', async () => {
+    const ran: unknown[] = [];
+    const { queue, pool } = await startQueue([
+      { name: 'tx', ...FAST, handler: async (p) => void ran.push(p) },
+    ]);
+
+    await expect(
+      withTransaction(pool, async (tx) => {
+        await queue.send('tx', { n: 1 }, { tx });
+        throw new Error('insert failed');
+      }),
+    ).rejects.toThrow('insert failed');
+    const committedId = await withTransaction(pool, (tx) => queue.send('tx', { n: 2 }, { tx }));
+
+    await waitFor(async () => (await jobState(pool, required(committedId, 'a job id'))) === 'completed', {
+      what: 'the committed job',
+    });
+    expect(ran).toEqual([{ n: 2 }]);
+  });
+
+  it('finishes a running job before stop() returns', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    let finished = false;
+    const { queue, pool } = await startQueue([
+      {
+        name: 'slow',
+        ...FAST,
+        handler: async () => {
+          started = true;
+          await gate;
+          finished = true;
+        },
+      },
+    ]);
+    const id = await queue.send('slow', {});
+    await waitFor(() => started, { what: 'the job to start' });
+
+    const stopping = queue.stop({ timeoutMs: 10_000 });
+    setTimeout(release, 200);
+    await stopping;
+
+    expect(finished).toBe(true);
+    expect(await jobState(pool, required(id, 'a job id'))).toBe('completed');
+  });
+});
