@@ -75,29 +75,30 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const metrics = createMetrics();
   const queue = createJobQueue({ pool, log, metrics });
 
+  let app: FastifyInstance;
   try {
     await waitForDatabase({ pool, connectionString, budgetMs: config.database.connectTimeoutMs, log });
     await migrate({ pool, log });
     await queue.start();
+    const readiness = createReadinessCheck({
+      pool,
+      migrations: await listMigrations(),
+      isQueueRunning: queue.isRunning,
+      isShuttingDown: () => shuttingDown,
+    });
+    app = await buildApp({
+      config,
+      log,
+      metrics,
+      readiness,
+      deadLetters: createDeadLetterService({ pool, queue }),
+    });
   } catch (error) {
+    await queue.stop({ timeoutMs: 1000 }).catch(() => undefined);
     await pool.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
-
-  const readiness = createReadinessCheck({
-    pool,
-    migrations: await listMigrations(),
-    isQueueRunning: queue.isRunning,
-    isShuttingDown: () => shuttingDown,
-  });
-  const app = await buildApp({
-    config,
-    log,
-    metrics,
-    readiness,
-    deadLetters: createDeadLetterService({ pool, queue }),
-  });
 
   async function stop(): Promise<void> {
     if (shuttingDown) return;
