@@ -3,7 +3,7 @@ import pRetry from 'p-retry';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
-import { createJobQueue, type JobQueue } from './db/job-queue.js';
+import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-queue.js';
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
 import type { Logger } from './observability/logger.js';
@@ -78,7 +78,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   let app: FastifyInstance;
   try {
     await waitForDatabase({ pool, connectionString, budgetMs: config.database.connectTimeoutMs, log });
-    await migrate({ pool, log });
+    await migrate({ pool, log, installers: [queueSchemaInstaller] });
     await queue.start();
     const readiness = createReadinessCheck({
       pool,

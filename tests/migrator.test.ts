@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_SCHEMA, queueSchemaInstaller } from '../src/db/job-queue.js';
 import { listMigrations, migrate, pendingMigrations } from '../src/db/migrator.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -44,7 +45,7 @@ describe('migrator', () => {
     expect((await migrate({ pool, log })).applied).toEqual([]);
   });
 
-  it('applies each migration once when several instances start at the same moment', async () => {
+  it('applies each migration and installs the queue schema once when several instances start at the same moment', async () => {
     const { db } = await emptyDatabase();
     const instances = Array.from({ length: 6 }, () => {
       const pool = createPool({ connectionString: db.url, max: 2, log: captureLogs().log });
@@ -53,7 +54,9 @@ describe('migrator', () => {
     });
     const { log } = captureLogs();
 
-    const results = await Promise.all(instances.map((pool) => migrate({ pool, log })));
+    const results = await Promise.all(
+      instances.map((pool) => migrate({ pool, log, installers: [queueSchemaInstaller] })),
+    );
 
     const applied = results.flatMap((r) => r.applied).sort();
     expect(applied).toEqual((await listMigrations()).map((f) => f.version));
@@ -61,6 +64,8 @@ describe('migrator', () => {
       `select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by 1`,
     );
     expect(roles?.rows.map((r) => r.rolname)).toEqual(['anon', 'authenticated', 'service_role']);
+    const queueVersion = await instances[0]?.query(`select version from ${QUEUE_SCHEMA}.version`);
+    expect(queueVersion?.rowCount).toBe(1);
   });
 
   it('rolls back a failing migration, names the file, and leaves earlier ones applied', async () => {

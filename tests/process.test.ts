@@ -59,7 +59,7 @@ describe('the service process', () => {
     expect(await stopService(second)).toBe(0);
   }, 60_000);
 
-  it('starts two instances at the same moment on one empty database; both become ready', async () => {
+  it('starts three instances at the same moment on one empty database; all become ready', async () => {
     const db = await createTestDatabase({ migrated: false });
     cleanups.push(db.drop);
     const cwd = await tempDir();

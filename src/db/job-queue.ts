@@ -3,6 +3,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createDeadLetterRepo } from './dead-letter.repo.js';
+import type { SchemaInstaller } from './migrator.js';
 import type { Pool, Queryable } from './pool.js';
 
 /**
@@ -62,6 +63,21 @@ const DEFAULTS = {
   concurrency: 1,
 };
 const DEFAULT_POLLING_INTERVAL_SECONDS = 1;
+
+/**
+ * Creates pg-boss's schema when it is missing. pg-boss 10 races when two instances create it
+ * at once (duplicate pg_namespace entry), so the migrator runs this under its advisory lock;
+ * upgrades of an installed schema are left to pg-boss's own start-up, which handles races.
+ */
+export const queueSchemaInstaller: SchemaInstaller = {
+  name: 'pg-boss',
+  async install(db) {
+    const installed = await db.query<{ present: boolean }>(
+      `select to_regclass('${QUEUE_SCHEMA}.version') is not null as present`,
+    );
+    if (!installed.rows[0]?.present) await db.query(PgBoss.getConstructionPlans(QUEUE_SCHEMA));
+  },
+};
 
 function asDb(db: Queryable): PgBoss.Db {
   return { executeSql: (text, values) => db.query(text, values) };

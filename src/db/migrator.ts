@@ -58,14 +58,22 @@ export async function pendingMigrations(db: Queryable, migrations: Migration[]):
 
 export type MigrateResult = { applied: string[]; total: number; durationMs: number };
 
+/**
+ * Schema owned by a library (the job queue's) rather than by our SQL files: installed under
+ * the same lock, after the migrations, so concurrent start-ups never race to create it.
+ */
+export type SchemaInstaller = { name: string; install: (db: Queryable) => Promise<void> };
+
 export async function migrate({
   pool,
   log,
   dir = MIGRATIONS_DIR,
+  installers = [],
 }: {
   pool: Pool;
   log: Logger;
   dir?: string;
+  installers?: SchemaInstaller[];
 }): Promise<MigrateResult> {
   const startedAt = Date.now();
   const migrations = await listMigrations(dir);
@@ -95,6 +103,7 @@ export async function migrate({
         applied.push(migration.version);
         log.info({ version: migration.version, name: migration.name }, 'migration applied');
       }
+      for (const installer of installers) await installer.install(client);
     } finally {
       // A broken connection ends the session, which releases the lock anyway.
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);

@@ -53,13 +53,21 @@ export async function waitUntilReady(
   proc: ServiceProcess,
   timeoutMs = 20_000,
 ): Promise<Record<string, unknown>> {
-  return waitFor(
+  // A process that dies during start-up fails the wait at once, with what it printed.
+  const exitedEarly = proc.exited.then((code) => {
+    throw new Error(
+      `service exited with code ${code} before it was ready:\n${proc.stdout()}\n${proc.stderr()}`,
+    );
+  });
+  exitedEarly.catch(() => undefined);
+  const ready = waitFor(
     async () => {
       const response = await fetch(`http://127.0.0.1:${proc.port}/readyz`);
       return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
     },
     { timeoutMs, intervalMs: 100, what: `readiness of the service on port ${proc.port}` },
   );
+  return Promise.race([ready, exitedEarly]);
 }
 
 export async function stopService(proc: ServiceProcess): Promise<number | null> {

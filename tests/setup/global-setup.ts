@@ -1,10 +1,9 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createJobQueue } from '../../src/db/job-queue.js';
+import { queueSchemaInstaller } from '../../src/db/job-queue.js';
 import { migrate } from '../../src/db/migrator.js';
 import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics } from '../../src/observability/metrics.js';
 import { startTestPostgres, type TestPostgres } from './postgres-server.js';
 
 export const TEMPLATE_DATABASE = 'seleto_test_template';
@@ -32,11 +31,8 @@ async function buildTemplate(adminUrl: string): Promise<void> {
 
   const log = createLogger({ level: 'warn' });
   const pool = createPool({ connectionString: databaseUrl(adminUrl, TEMPLATE_DATABASE), max: 2, log });
-  await migrate({ pool, log });
-  // Install the job queue's own schema too, so each test's start-up skips it.
-  const queue = createJobQueue({ pool, log, metrics: createMetrics() });
-  await queue.start();
-  await queue.stop({ timeoutMs: 1000 });
+  // The job queue's own schema too, so each test's start-up skips it.
+  await migrate({ pool, log, installers: [queueSchemaInstaller] });
   await pool.end();
 }
 
