@@ -32,6 +32,40 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A failure of an outside system (WhatsApp provider, PipeRun, Chatwoot, OpenAI). `retryable`
+ * says whether trying again can help: 5xx, 429 and timeouts yes; a 4xx validation error no.
+ */
+export class UpstreamError extends AppError {
+  readonly system: string;
+  readonly retryable: boolean;
+  /** From a 429/503 `Retry-After`, when the upstream said how long to wait. */
+  readonly retryAfterMs: number | undefined;
+  readonly upstreamStatus: number | undefined;
+
+  constructor(
+    system: string,
+    message: string,
+    options: {
+      retryable: boolean;
+      retryAfterMs?: number;
+      upstreamStatus?: number;
+      details?: unknown;
+      cause?: unknown;
+    },
+  ) {
+    super('UPSTREAM_FAILED', 502, `${system}: ${message}`, {
+      details: options.details,
+      cause: options.cause,
+    });
+    this.name = 'UpstreamError';
+    this.system = system;
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+    this.upstreamStatus = options.upstreamStatus;
+  }
+}
+
 export const errors = {
   unauthorized: (what: string) => new AppError('UNAUTHORIZED', 401, what),
   adminDisabled: () =>
@@ -44,6 +78,10 @@ export const errors = {
   conflict: (what: string, cause?: unknown) => new AppError('CONFLICT', 409, what, { cause }),
   unavailable: (what: string, cause?: unknown) => new AppError('SERVICE_UNAVAILABLE', 503, what, { cause }),
 };
+
+export function isUpstreamError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError;
+}
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
