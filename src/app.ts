@@ -4,18 +4,23 @@ import { adminRoutes } from './api/admin.routes.js';
 import { installErrorHandler } from './api/error-handler.js';
 import { healthRoutes } from './api/health.routes.js';
 import { metricsRoutes } from './api/metrics.routes.js';
+import { whatsappWebhookRoutes } from './api/whatsapp-webhook.routes.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { DeadLetterService } from './services/dead-letter.service.js';
+import type { IngestService } from './services/ingest.service.js';
+import type { OutboxQueries } from './services/outbox-queries.service.js';
 import type { ReadinessCheck } from './services/readiness.service.js';
 
 export type AppDeps = {
-  config: Pick<Config, 'adminToken' | 'metricsEnabled'>;
+  config: Pick<Config, 'adminToken' | 'metricsEnabled' | 'whatsapp'>;
   log: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
   deadLetters: DeadLetterService;
+  ingest: IngestService;
+  outbox: OutboxQueries;
 };
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -53,6 +58,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
   if (deps.config.metricsEnabled) await app.register(metricsRoutes, { metrics: deps.metrics });
-  await app.register(adminRoutes, { adminToken: deps.config.adminToken, deadLetters: deps.deadLetters });
+  await app.register(adminRoutes, {
+    adminToken: deps.config.adminToken,
+    deadLetters: deps.deadLetters,
+    outbox: deps.outbox,
+  });
+  await app.register(whatsappWebhookRoutes, { config: deps.config, ingest: deps.ingest });
   return app;
 }

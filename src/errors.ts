@@ -6,6 +6,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'VALIDATION_FAILED'
   | 'UNAUTHORIZED'
+  | 'SIGNATURE_INVALID'
+  | 'PROVIDER_UNKNOWN'
+  | 'PROVIDER_NOT_CONFIGURED'
   | 'ADMIN_DISABLED'
   | 'NOT_FOUND'
   | 'CONFLICT'
@@ -68,6 +71,22 @@ export class UpstreamError extends AppError {
 
 export const errors = {
   unauthorized: (what: string) => new AppError('UNAUTHORIZED', 401, what),
+  signatureInvalid: (provider: string, what: string) =>
+    new AppError('SIGNATURE_INVALID', 401, `${provider} webhook rejected: ${what}`),
+  providerUnknown: (provider: string, known: readonly string[]) =>
+    new AppError(
+      'PROVIDER_UNKNOWN',
+      404,
+      `unknown WhatsApp provider "${provider}"; use one of ${known.join(', ')}`,
+    ),
+  providerNotConfigured: (provider: string, variable: string) =>
+    new AppError(
+      'PROVIDER_NOT_CONFIGURED',
+      404,
+      `the ${provider} webhook is not configured: set ${variable}`,
+    ),
+  badRequest: (what: string) => new AppError('BAD_REQUEST', 400, what),
+  badRequestJson: () => new AppError('BODY_INVALID_JSON', 400, 'request body is not valid JSON'),
   adminDisabled: () =>
     new AppError(
       'ADMIN_DISABLED',

@@ -1,14 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import pRetry from 'p-retry';
+import type { ConversationAgent } from './agents/agent.js';
+import { createNotConfiguredAgent } from './agents/not-configured.agent.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
+import { createInboundEventRepo } from './db/inbound-event.repo.js';
 import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-queue.js';
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
+import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
+import { withResilience } from './integrations/whatsapp/resilient-client.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createConversationTurn, TURN_QUEUE, type TurnJob } from './services/conversation-turn.service.js';
 import { createDeadLetterService } from './services/dead-letter.service.js';
+import {
+  createInboundProcessor,
+  INBOUND_EVENT_QUEUE,
+  type InboundEventJob,
+  type InboundProcessor,
+} from './services/inbound-processor.service.js';
+import { createIngestService } from './services/ingest.service.js';
+import { createOutboxQueries } from './services/outbox-queries.service.js';
+import { createOutboxSender } from './services/outbox-sender.service.js';
 import { createReadinessCheck } from './services/readiness.service.js';
 
 /**
@@ -20,6 +35,7 @@ export type Service = {
   pool: Pool;
   queue: JobQueue;
   metrics: Metrics;
+  inbound: InboundProcessor;
   /** Stops accepting requests, drains in-flight requests and jobs, then closes the database. */
   stop: () => Promise<void>;
 };
@@ -60,7 +76,63 @@ async function waitForDatabase({ pool, connectionString, budgetMs, log }: WaitSe
   });
 }
 
-export async function startService(config: Config, log: Logger): Promise<Service> {
+/** Parts a test may replace; production uses the defaults. */
+export type ServiceOverrides = { agent?: ConversationAgent };
+
+const RAW_RETENTION_QUEUE = 'inbound-raw-retention';
+// Daily, at a quiet hour for Brazil (03:17 UTC is 00:17 in Brasília).
+const RAW_RETENTION_CRON = '17 3 * * *';
+const TURN_CONCURRENCY = 4;
+
+function registerJobs(
+  queue: JobQueue,
+  deps: {
+    config: Config;
+    pool: Pool;
+    turn: ReturnType<typeof createConversationTurn>;
+    inbound: InboundProcessor;
+    log: Logger;
+  },
+) {
+  queue.register<TurnJob>({
+    name: TURN_QUEUE,
+    // 'short' dedupes waiting turns per conversation; exclusion while one runs is the conversation lease.
+    policy: 'short',
+    retryLimit: 8,
+    retryDelaySeconds: 5,
+    retryBackoff: true,
+    expireInSeconds: deps.config.turnTimeoutSeconds + 30,
+    concurrency: TURN_CONCURRENCY,
+    pollingIntervalSeconds: 0.5,
+    handler: (job, ctx) => deps.turn.run(job, ctx),
+  });
+  queue.register<InboundEventJob>({
+    name: INBOUND_EVENT_QUEUE,
+    retryLimit: 3,
+    handler: async ({ eventId }) => {
+      await deps.inbound.reopen(eventId);
+      deps.inbound.nudge();
+    },
+  });
+  queue.register<Record<string, never>>({
+    name: RAW_RETENTION_QUEUE,
+    cron: RAW_RETENTION_CRON,
+    retryLimit: 3,
+    handler: async (_job, ctx) => {
+      const purged = await createInboundEventRepo(deps.pool).purgeRaw(deps.config.rawPayloadRetentionDays);
+      ctx.log.info(
+        { purged, retentionDays: deps.config.rawPayloadRetentionDays },
+        'raw webhook payloads purged',
+      );
+    },
+  });
+}
+
+export async function startService(
+  config: Config,
+  log: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Service> {
   let embedded: EmbeddedPostgres | undefined;
   if (!config.database.url) {
     embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, log });
@@ -73,13 +145,36 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const pool = createPool({ connectionString, max: embedded ? 1 : config.database.poolMax, log });
   let shuttingDown = false;
   const metrics = createMetrics();
-  const queue = createJobQueue({ pool, log, metrics });
+  const queue = createJobQueue({
+    pool,
+    log,
+    metrics,
+    maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
+  });
+  const client = withResilience(createWhatsAppClient(config.whatsapp, log), log);
+  const inbound = createInboundProcessor({ pool, queue, metrics, log, bufferMs: config.messageBufferMs });
+  const turn = createConversationTurn({
+    pool,
+    queue,
+    agent: overrides.agent ?? createNotConfiguredAgent(),
+    outbox: createOutboxSender({
+      pool,
+      client,
+      metrics,
+      maxSendsPerMinute: config.whatsapp.maxSendsPerMinute,
+    }),
+    metrics,
+    maxTextLength: client.maxTextLength,
+    leaseSeconds: config.turnTimeoutSeconds,
+  });
+  registerJobs(queue, { config, pool, turn, inbound, log });
 
   let app: FastifyInstance;
   try {
     await waitForDatabase({ pool, connectionString, budgetMs: config.database.connectTimeoutMs, log });
     await migrate({ pool, log, installers: [queueSchemaInstaller] });
     await queue.start();
+    inbound.start();
     const readiness = createReadinessCheck({
       pool,
       migrations: await listMigrations(),
@@ -92,8 +187,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
       metrics,
       readiness,
       deadLetters: createDeadLetterService({ pool, queue }),
+      ingest: createIngestService({ pool, metrics, onAccepted: inbound.nudge }),
+      outbox: createOutboxQueries(pool),
     });
   } catch (error) {
+    await inbound.stop().catch(() => undefined);
     await queue.stop({ timeoutMs: 1000 }).catch(() => undefined);
     await pool.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -104,11 +202,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (shuttingDown) return;
     shuttingDown = true;
     const startedAt = Date.now();
-    await Promise.all([app.close(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
+    await app.close();
+    await Promise.all([inbound.stop(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
+    await client.close?.();
     await pool.end();
     await embedded?.stop();
     log.info({ durationMs: Date.now() - startedAt }, 'service stopped');
   }
 
-  return { app, pool, queue, metrics, stop };
+  return { app, pool, queue, metrics, inbound, stop };
 }

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { safeEqual } from '../domain/safe-equal.js';
 import { errors } from '../errors.js';
 import type { DeadLetterService } from '../services/dead-letter.service.js';
-import { deadLetterListQuery, deadLetterParams } from './admin.schemas.js';
+import type { OutboxQueries } from '../services/outbox-queries.service.js';
+import { deadLetterListQuery, deadLetterParams, outboxListQuery } from './admin.schemas.js';
 
-type Options = { adminToken: string | undefined; deadLetters: DeadLetterService };
+type Options = { adminToken: string | undefined; deadLetters: DeadLetterService; outbox: OutboxQueries };
 
 function authorize(adminToken: string | undefined, request: FastifyRequest): void {
   if (!adminToken) throw errors.adminDisabled();
@@ -16,13 +17,17 @@ function authorize(adminToken: string | undefined, request: FastifyRequest): voi
 }
 
 /** Operator endpoints under /admin, all behind ADMIN_TOKEN. */
-export const adminRoutes: FastifyPluginAsync<Options> = async (app, { adminToken, deadLetters }) => {
+export const adminRoutes: FastifyPluginAsync<Options> = async (app, { adminToken, deadLetters, outbox }) => {
   app.addHook('onRequest', async (request) => authorize(adminToken, request));
 
   app.get('/admin/dead-letters', async (request) => {
     const query = deadLetterListQuery.parse(request.query);
     return { deadLetters: await deadLetters.list(query) };
   });
+
+  app.get('/admin/outbox', async (request) => ({
+    outbox: await outbox.list(outboxListQuery.parse(request.query)),
+  }));
 
   app.post('/admin/dead-letters/:id/requeue', async (request, reply) => {
     const { id } = deadLetterParams.parse(request.params);

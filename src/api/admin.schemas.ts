@@ -9,3 +9,9 @@ export const deadLetterListQuery = z.object({
 });
 
 export const deadLetterParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const outboxListQuery = z.object({
+  status: z.enum(['pending', 'sending', 'sent', 'failed', 'uncertain']).optional(),
+  conversationId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});

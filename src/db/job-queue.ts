@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createDeadLetterRepo } from './dead-letter.repo.js';
 import type { SchemaInstaller } from './migrator.js';
-import type { Pool, Queryable } from './pool.js';
+import { type Pool, type Queryable, withTransaction } from './pool.js';
 
 /**
  * Durable jobs on Postgres (pg-boss): retries with exponential backoff, and after the last
@@ -43,6 +43,8 @@ export type QueueDefinition<T> = {
   /** Parallel workers in this instance; default 1. */
   concurrency?: number;
   pollingIntervalSeconds?: number;
+  /** Cron expression (UTC) to enqueue this job on a schedule, once across all instances. */
+  cron?: string;
 };
 
 export type SendOptions = {
@@ -54,6 +56,19 @@ export type SendOptions = {
 };
 
 type Envelope = { queue: string; correlationId: string; payload: unknown };
+
+// Serialises queue creation across instances: pg-boss 10's create_queue (a partition per
+// queue) deadlocks when two instances create the same queue at once.
+const QUEUE_CREATE_LOCK_KEY = 7_162_534_002;
+
+type QueueOptions = {
+  policy: string;
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  expireInSeconds: number;
+  deadLetter?: string;
+};
 
 const DEFAULTS = {
   retryLimit: 5,
@@ -93,8 +108,22 @@ function describeFailure(output: unknown): string {
   return 'job failed without an error message';
 }
 
-export function createJobQueue({ pool, log, metrics }: { pool: Pool; log: Logger; metrics: Metrics }) {
-  const boss = new PgBoss({ db: asDb(pool), schema: QUEUE_SCHEMA, schedule: false });
+type QueueDeps = {
+  pool: Pool;
+  log: Logger;
+  metrics: Metrics;
+  /** How often expired jobs (crashed workers) are failed over to a retry; default 30. */
+  maintenanceIntervalSeconds?: number;
+};
+
+export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds = 30 }: QueueDeps) {
+  const boss = new PgBoss({
+    db: asDb(pool),
+    schema: QUEUE_SCHEMA,
+    schedule: true,
+    migrate: true,
+    maintenanceIntervalSeconds,
+  });
   const definitions = new Map<string, QueueDefinition<never>>();
   let running = false;
 
@@ -109,7 +138,9 @@ export function createJobQueue({ pool, log, metrics }: { pool: Pool; log: Logger
     definition: QueueDefinition<never>,
     job: PgBoss.JobWithMetadata<Envelope>,
   ): Promise<void> {
-    const { correlationId, payload } = job.data;
+    // Cron-scheduled jobs carry pg-boss's own empty data, not our envelope.
+    const correlationId = job.data?.correlationId ?? job.id;
+    const payload = job.data?.payload;
     const attempt = job.retryCount + 1;
     const jobLog = log.child({ queue: job.name, jobId: job.id, correlationId, attempt });
     const startedAt = process.hrtime.bigint();
@@ -149,20 +180,33 @@ export function createJobQueue({ pool, log, metrics }: { pool: Pool; log: Logger
     log.error({ queue, correlationId, deadLetterJobId: job.id }, 'job dead-lettered after its last attempt');
   }
 
+  /** Creates the queue if missing (under a lock, on one connection), else brings its options up to date. */
+  async function ensureQueue(name: string, options: QueueOptions): Promise<void> {
+    const created = await withTransaction(pool, async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [QUEUE_CREATE_LOCK_KEY]);
+      const exists = await tx.query(`select 1 from ${QUEUE_SCHEMA}.queue where name = $1`, [name]);
+      if (exists.rowCount) return false;
+      await tx.query(`select ${QUEUE_SCHEMA}.create_queue($1, $2)`, [name, JSON.stringify(options)]);
+      return true;
+    });
+    if (!created) await boss.updateQueue(name, { name, ...options } as PgBoss.Queue);
+  }
+
   async function start(): Promise<void> {
     await boss.start();
-    await boss.createQueue(DEAD_LETTER_QUEUE, {
-      name: DEAD_LETTER_QUEUE,
+    await ensureQueue(DEAD_LETTER_QUEUE, {
+      policy: 'standard',
       retryLimit: 10,
+      retryDelay: 5,
       retryBackoff: true,
+      expireInSeconds: 300,
     });
     await boss.work<Envelope>(DEAD_LETTER_QUEUE, { includeMetadata: true }, async ([job]) => {
       if (job) await recordDeadLetter(job);
     });
     for (const definition of definitions.values()) {
       const options = { ...DEFAULTS, ...definition };
-      await boss.createQueue(definition.name, {
-        name: definition.name,
+      await ensureQueue(definition.name, {
         policy: definition.policy ?? 'standard',
         retryLimit: options.retryLimit,
         retryDelay: options.retryDelaySeconds,
@@ -174,6 +218,7 @@ export function createJobQueue({ pool, log, metrics }: { pool: Pool; log: Logger
         includeMetadata: true as const,
         pollingIntervalSeconds: definition.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
       };
+      if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'UTC' });
       for (let i = 0; i < options.concurrency; i += 1) {
         await boss.work<Envelope>(definition.name, workOptions, async ([job]) => {
           if (job) await runJob(definition, job);

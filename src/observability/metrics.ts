@@ -37,7 +37,80 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return { registry, httpRequestDuration, jobsProcessed, jobDuration, deadLetters, ready };
+  const webhookEvents = new Counter({
+    name: 'whatsapp_webhook_events_total',
+    help: 'WhatsApp webhook events by provider and outcome (message, duplicate, echo, human_echo, status, ignored)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const eventsIgnored = new Counter({
+    name: 'whatsapp_events_ignored_total',
+    help: 'WhatsApp webhook events recorded as ignored, by provider and reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [registry],
+  });
+  const humanTakeovers = new Counter({
+    name: 'human_takeovers_total',
+    help: 'Conversations paused because a human answered, by signal',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  });
+  const turns = new Counter({
+    name: 'conversation_turns_total',
+    help: 'Agent turns by outcome (replied, no_reply, folded, silenced)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const agentDuration = new Histogram({
+    name: 'agent_reply_duration_seconds',
+    help: 'Time the agent took to produce a reply',
+    labelNames: ['agent'] as const,
+    buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 40],
+    registers: [registry],
+  });
+  const repliesSent = new Counter({
+    name: 'whatsapp_replies_sent_total',
+    help: 'Reply parts accepted by the WhatsApp provider',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+  const sendDuration = new Histogram({
+    name: 'whatsapp_send_duration_seconds',
+    help: 'Provider send call duration, retries included',
+    labelNames: ['provider'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  });
+  const sendFailures = new Counter({
+    name: 'whatsapp_send_failures_total',
+    help: 'Provider send failures after in-call retries, by provider and whether they are retryable',
+    labelNames: ['provider', 'retryable'] as const,
+    registers: [registry],
+  });
+  const outboxUncertain = new Counter({
+    name: 'whatsapp_outbox_uncertain_total',
+    help: 'Reply parts in flight when a worker died, not resent: check them (GET /admin/outbox?status=uncertain)',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    httpRequestDuration,
+    jobsProcessed,
+    jobDuration,
+    deadLetters,
+    ready,
+    webhookEvents,
+    eventsIgnored,
+    humanTakeovers,
+    turns,
+    agentDuration,
+    repliesSent,
+    sendDuration,
+    sendFailures,
+    outboxUncertain,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,184 @@
+import type { Queryable } from './pool.js';
+
+export type Conversation = {
+  id: string;
+  leadId: string;
+  provider: string;
+  instanceId: string;
+  chatId: string;
+  bufferDeadline: Date | null;
+  consecutiveFolds: number;
+  pausedAt: Date | null;
+  pausedReason: string | null;
+  humanTakeoverAt: Date | null;
+};
+
+type ConversationRow = {
+  id: string;
+  lead_id: string;
+  provider: string;
+  instance_id: string;
+  chat_id: string;
+  buffer_deadline: Date | null;
+  consecutive_folds: number;
+  paused_at: Date | null;
+  paused_reason: string | null;
+  human_takeover_at: Date | null;
+};
+
+function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    leadId: row.lead_id,
+    provider: row.provider,
+    instanceId: row.instance_id,
+    chatId: row.chat_id,
+    bufferDeadline: row.buffer_deadline,
+    consecutiveFolds: row.consecutive_folds,
+    pausedAt: row.paused_at,
+    pausedReason: row.paused_reason,
+    humanTakeoverAt: row.human_takeover_at,
+  };
+}
+
+export type ContactIdentity = {
+  provider: string;
+  instanceId: string;
+  chatId: string;
+  phone: string | null;
+  /** 'phone:<key>' and/or 'lid:<id>', strongest first. */
+  aliases: string[];
+  name: string | null;
+};
+
+export function createConversationRepo(db: Queryable) {
+  async function findByAliases(aliases: string[]): Promise<string | undefined> {
+    const result = await db.query<{ conversation_id: string }>(
+      `select conversation_id from contact_aliases where alias = any($1::text[])
+       order by array_position($1::text[], alias) limit 1`,
+      [aliases],
+    );
+    return result.rows[0]?.conversation_id;
+  }
+
+  /**
+   * The conversation of this contact, created on first contact. Safe under concurrent
+   * deliveries: aliases are unique, so racing creators converge on the first alias's owner.
+   * Call inside a transaction.
+   */
+  async function resolve(identity: ContactIdentity): Promise<{ id: string; created: boolean }> {
+    let id = await findByAliases(identity.aliases);
+    let created = false;
+    if (!id) {
+      const lead = await db.query<{ id: string }>(
+        'insert into leads (phone, name) values ($1, $2) returning id',
+        [identity.phone, identity.name],
+      );
+      const conversation = await db.query<{ id: string }>(
+        `insert into conversations (lead_id, provider, instance_id, chat_id) values ($1, $2, $3, $4) returning id`,
+        [lead.rows[0]?.id, identity.provider, identity.instanceId, identity.chatId],
+      );
+      const candidate = conversation.rows[0]?.id as string;
+      const claimed = await db.query(
+        `insert into contact_aliases (alias, conversation_id) values ($1, $2) on conflict (alias) do nothing`,
+        [identity.aliases[0], candidate],
+      );
+      if (claimed.rowCount === 1) {
+        id = candidate;
+        created = true;
+      } else {
+        // Another delivery created this contact first: drop ours, use theirs.
+        await db.query(
+          'with gone as (delete from conversations where id = $1 returning lead_id) delete from leads where id in (select lead_id from gone)',
+          [candidate],
+        );
+        id = (await findByAliases(identity.aliases)) as string;
+      }
+    }
+    await db.query(
+      `insert into contact_aliases (alias, conversation_id)
+       select unnest($1::text[]), $2 on conflict (alias) do nothing`,
+      [identity.aliases, id],
+    );
+    // Reply where the lead last wrote from; learn the phone and name when first seen.
+    await db.query(
+      `update conversations set provider = $2, instance_id = $3, chat_id = $4, updated_at = now() where id = $1`,
+      [id, identity.provider, identity.instanceId, identity.chatId],
+    );
+    await db.query(
+      `update leads set phone = coalesce(phone, $2), name = coalesce(name, $3), updated_at = now()
+       where id = (select lead_id from conversations where id = $1)`,
+      [id, identity.phone, identity.name],
+    );
+    return { id, created };
+  }
+
+  /** Row-locks the conversation for the rest of the transaction: serialises ingest and turns. */
+  async function lock(id: string): Promise<Conversation | undefined> {
+    const result = await db.query<ConversationRow>('select * from conversations where id = $1 for update', [
+      id,
+    ]);
+    return result.rows[0] ? toConversation(result.rows[0]) : undefined;
+  }
+
+  async function find(id: string): Promise<Conversation | undefined> {
+    const result = await db.query<ConversationRow>('select * from conversations where id = $1', [id]);
+    return result.rows[0] ? toConversation(result.rows[0]) : undefined;
+  }
+
+  /** Pushes the burst window to `deadline` (never earlier) and records the inbound time. */
+  async function extendBuffer(id: string, deadline: Date): Promise<Date> {
+    const result = await db.query<{ buffer_deadline: Date }>(
+      `update conversations set buffer_deadline = greatest(coalesce(buffer_deadline, $2), $2),
+         last_inbound_at = now(), updated_at = now()
+       where id = $1 returning buffer_deadline`,
+      [id, deadline],
+    );
+    return result.rows[0]?.buffer_deadline ?? deadline;
+  }
+
+  /** Takes the conversation's turn lease; false while another live worker holds it. */
+  async function acquireLease(
+    id: string,
+    owner: string,
+    seconds: number,
+  ): Promise<{ acquired: boolean; heldUntil: Date | null }> {
+    const result = await db.query<{ turn_lease_owner: string; turn_lease_until: Date }>(
+      `update conversations set turn_lease_owner = case
+           when turn_lease_until is null or turn_lease_until < now() or turn_lease_owner = $2 then $2
+           else turn_lease_owner end,
+         turn_lease_until = case
+           when turn_lease_until is null or turn_lease_until < now() or turn_lease_owner = $2
+             then now() + make_interval(secs => $3)
+           else turn_lease_until end
+       where id = $1 returning turn_lease_owner, turn_lease_until`,
+      [id, owner, seconds],
+    );
+    const row = result.rows[0];
+    return { acquired: row?.turn_lease_owner === owner, heldUntil: row?.turn_lease_until ?? null };
+  }
+
+  async function releaseLease(id: string, owner: string): Promise<void> {
+    await db.query(
+      'update conversations set turn_lease_owner = null, turn_lease_until = null where id = $1 and turn_lease_owner = $2',
+      [id, owner],
+    );
+  }
+
+  async function setFolds(id: string, folds: number): Promise<void> {
+    await db.query('update conversations set consecutive_folds = $2 where id = $1', [id, folds]);
+  }
+
+  async function markHumanTakeover(id: string, by: string, reason: string): Promise<void> {
+    await db.query(
+      `update conversations set human_takeover_at = now(), paused_at = coalesce(paused_at, now()),
+         paused_by = coalesce(paused_by, $2), paused_reason = coalesce(paused_reason, $3), updated_at = now()
+       where id = $1`,
+      [id, by, reason],
+    );
+  }
+
+  return { resolve, lock, find, extendBuffer, acquireLease, releaseLease, setFolds, markHumanTakeover };
+}
+
+export type ConversationRepo = ReturnType<typeof createConversationRepo>;

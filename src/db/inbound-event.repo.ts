@@ -1,0 +1,99 @@
+import type { Queryable } from './pool.js';
+
+export type InboundEventType = 'message' | 'echo' | 'human_echo' | 'status' | 'ignored';
+
+export type NewInboundEvent = {
+  provider: string;
+  instanceId: string | null;
+  messageId: string | null;
+  eventType: InboundEventType;
+  ignoreReason?: string | null;
+  detail?: string | null;
+  /** The normalized event for the processor; null for ignored events (born processed). */
+  payload: unknown;
+};
+
+export type PendingEvent = {
+  id: number;
+  eventType: InboundEventType;
+  payload: unknown;
+  correlationId: string | null;
+};
+
+export function createInboundEventRepo(db: Queryable) {
+  /**
+   * Records all events of one webhook delivery in a single statement; redeliveries of a
+   * provider message id are skipped. Returns how many rows were new.
+   */
+  async function insertMany(events: NewInboundEvent[], raw: unknown, correlationId: string): Promise<number> {
+    if (events.length === 0) return 0;
+    const rows = events.map((e) => ({
+      provider: e.provider,
+      instance_id: e.instanceId ?? '',
+      message_id: e.messageId,
+      event_type: e.eventType,
+      ignore_reason: e.ignoreReason ?? null,
+      detail: e.detail ?? null,
+      payload: e.payload,
+    }));
+    const result = await db.query(
+      `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+         processed_at, correlation_id, raw)
+       select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
+         case when r.event_type = 'ignored' then now() end, $2, $3
+       from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
+         ignore_reason text, detail text, payload jsonb)
+       on conflict (provider, instance_id, message_id) do nothing`,
+      [JSON.stringify(rows), correlationId, JSON.stringify(raw)],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Claims up to `limit` unprocessed events, oldest first; other instances skip them. Use in a transaction. */
+  async function claimPending(limit: number): Promise<PendingEvent[]> {
+    const result = await db.query<{
+      id: number;
+      event_type: InboundEventType;
+      payload: unknown;
+      correlation_id: string | null;
+    }>(
+      `select id, event_type, payload, correlation_id from inbound_events
+       where processed_at is null order by id limit $1 for update skip locked`,
+      [limit],
+    );
+    return result.rows.map((r) => ({
+      id: r.id,
+      eventType: r.event_type,
+      payload: r.payload,
+      correlationId: r.correlation_id,
+    }));
+  }
+
+  async function markProcessed(id: number, eventType: InboundEventType): Promise<void> {
+    await db.query('update inbound_events set processed_at = now(), event_type = $2 where id = $1', [
+      id,
+      eventType,
+    ]);
+  }
+
+  async function countPending(): Promise<number> {
+    const result = await db.query<{ n: number }>(
+      'select count(*)::int as n from inbound_events where processed_at is null',
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+
+  /** LGPD: raw payloads carry personal data; keep them only as long as the retention setting. */
+  async function purgeRaw(olderThanDays: number): Promise<number> {
+    const result = await db.query(
+      `update inbound_events set raw = null, raw_purged_at = now()
+       where raw is not null and received_at < now() - make_interval(days => $1)`,
+      [olderThanDays],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  return { insertMany, claimPending, markProcessed, countPending, purgeRaw };
+}
+
+export type InboundEventRepo = ReturnType<typeof createInboundEventRepo>;

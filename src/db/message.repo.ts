@@ -1,0 +1,108 @@
+import type { Queryable } from './pool.js';
+
+export type StoredMessage = {
+  id: number;
+  conversationId: string;
+  direction: 'inbound' | 'outbound';
+  author: 'lead' | 'bot' | 'human';
+  kind: string;
+  text: string | null;
+  media: unknown;
+  providerMessageId: string | null;
+  turnId: string | null;
+  sentAt: Date;
+};
+
+type MessageRow = {
+  id: number;
+  conversation_id: string;
+  direction: 'inbound' | 'outbound';
+  author: 'lead' | 'bot' | 'human';
+  kind: string;
+  text: string | null;
+  media: unknown;
+  provider_message_id: string | null;
+  turn_id: string | null;
+  sent_at: Date;
+};
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    direction: row.direction,
+    author: row.author,
+    kind: row.kind,
+    text: row.text,
+    media: row.media,
+    providerMessageId: row.provider_message_id,
+    turnId: row.turn_id,
+    sentAt: row.sent_at,
+  };
+}
+
+export type NewMessage = {
+  conversationId: string;
+  direction: 'inbound' | 'outbound';
+  author: 'lead' | 'bot' | 'human';
+  provider: string;
+  providerMessageId: string | null;
+  kind: string;
+  text: string | null;
+  media?: unknown;
+  quotedId?: string | null;
+  turnId?: string | null;
+  sentAt: Date;
+};
+
+export function createMessageRepo(db: Queryable) {
+  async function insert(message: NewMessage): Promise<number> {
+    const result = await db.query<{ id: number }>(
+      `insert into messages (conversation_id, direction, author, provider, provider_message_id, kind, text, media,
+         quoted_id, turn_id, sent_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+      [
+        message.conversationId,
+        message.direction,
+        message.author,
+        message.provider,
+        message.providerMessageId,
+        message.kind,
+        message.text,
+        message.media === undefined ? null : JSON.stringify(message.media),
+        message.quotedId ?? null,
+        message.turnId ?? null,
+        message.sentAt,
+      ],
+    );
+    return result.rows[0]?.id as number;
+  }
+
+  /** The lead's messages no turn has answered yet, oldest first. */
+  async function unanswered(conversationId: string): Promise<StoredMessage[]> {
+    const result = await db.query<MessageRow>(
+      `select * from messages
+       where conversation_id = $1 and direction = 'inbound' and author = 'lead' and turn_id is null
+       order by id`,
+      [conversationId],
+    );
+    return result.rows.map(toMessage);
+  }
+
+  /** The last `limit` messages of the conversation, oldest first. */
+  async function recent(conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const result = await db.query<MessageRow>(
+      `select * from (select * from messages where conversation_id = $1 order by id desc limit $2) m order by id`,
+      [conversationId, limit],
+    );
+    return result.rows.map(toMessage);
+  }
+
+  async function assignTurn(ids: number[], turnId: string): Promise<void> {
+    await db.query('update messages set turn_id = $2 where id = any($1::bigint[])', [ids, turnId]);
+  }
+
+  return { insert, unanswered, recent, assignTurn };
+}
+
+export type MessageRepo = ReturnType<typeof createMessageRepo>;

@@ -1,0 +1,236 @@
+import type { DeliveryStatus } from '../integrations/whatsapp/types.js';
+import type { Queryable } from './pool.js';
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'uncertain';
+
+export type OutboxItem = {
+  id: string;
+  idempotencyKey: string;
+  conversationId: string;
+  turnId: string | null;
+  part: number;
+  provider: string;
+  instanceId: string;
+  chatId: string;
+  text: string;
+  status: OutboxStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  lastError: string | null;
+  deliveryStatus: string | null;
+  sendingAt: Date | null;
+  sentAt: Date | null;
+};
+
+type OutboxRow = {
+  id: string;
+  idempotency_key: string;
+  conversation_id: string;
+  turn_id: string | null;
+  part: number;
+  provider: string;
+  instance_id: string;
+  chat_id: string;
+  text: string;
+  status: OutboxStatus;
+  attempts: number;
+  provider_message_id: string | null;
+  last_error: string | null;
+  delivery_status: string | null;
+  sending_at: Date | null;
+  sent_at: Date | null;
+};
+
+function toItem(row: OutboxRow): OutboxItem {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    conversationId: row.conversation_id,
+    turnId: row.turn_id,
+    part: row.part,
+    provider: row.provider,
+    instanceId: row.instance_id,
+    chatId: row.chat_id,
+    text: row.text,
+    status: row.status,
+    attempts: row.attempts,
+    providerMessageId: row.provider_message_id,
+    lastError: row.last_error,
+    deliveryStatus: row.delivery_status,
+    sendingAt: row.sending_at,
+    sentAt: row.sent_at,
+  };
+}
+
+export type NewOutboxPart = Pick<
+  OutboxItem,
+  'idempotencyKey' | 'conversationId' | 'turnId' | 'part' | 'provider' | 'instanceId' | 'chatId' | 'text'
+>;
+
+// Receipts can arrive out of order (contract §1.4): never move a message back to an earlier state.
+const DELIVERY_RANK: Record<DeliveryStatus, number> = {
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  played: 4,
+  failed: 5,
+};
+
+// How long after a send its echo (Z-API, Evolution fromMe) may still arrive and be recognised.
+const ECHO_MATCH_WINDOW_MINUTES = 10;
+
+export function createOutboxRepo(db: Queryable) {
+  /** Idempotent on the key: writing the same reply twice keeps one row per part. */
+  async function insertParts(parts: NewOutboxPart[]): Promise<void> {
+    for (const part of parts) {
+      await db.query(
+        `insert into outbox (idempotency_key, conversation_id, turn_id, part, provider, instance_id, chat_id, text)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (idempotency_key) do nothing`,
+        [
+          part.idempotencyKey,
+          part.conversationId,
+          part.turnId,
+          part.part,
+          part.provider,
+          part.instanceId,
+          part.chatId,
+          part.text,
+        ],
+      );
+    }
+  }
+
+  /** Not-yet-sent parts of a conversation, in the order they must go out. */
+  async function unsent(conversationId: string): Promise<OutboxItem[]> {
+    const result = await db.query<OutboxRow>(
+      `select * from outbox where conversation_id = $1 and status in ('pending', 'sending')
+       order by created_at, part`,
+      [conversationId],
+    );
+    return result.rows.map(toItem);
+  }
+
+  /** Marks a part in flight just before the provider call; false when someone else has it. */
+  async function claim(id: string): Promise<boolean> {
+    const result = await db.query(
+      `update outbox set status = 'sending', sending_at = now(), attempts = attempts + 1
+       where id = $1 and status = 'pending'`,
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  async function markSent(id: string, providerMessageId: string | null): Promise<void> {
+    await db.query(
+      `update outbox set status = 'sent', sent_at = now(), last_error = null,
+         provider_message_id = coalesce(provider_message_id, $2)
+       where id = $1`,
+      [id, providerMessageId],
+    );
+  }
+
+  /** The provider refused before doing anything (retryable): the part may be sent again. */
+  async function release(id: string, error: string): Promise<void> {
+    await db.query(
+      `update outbox set status = 'pending', last_error = $2 where id = $1 and status = 'sending'`,
+      [id, error],
+    );
+  }
+
+  async function markFailed(id: string, error: string): Promise<void> {
+    await db.query(`update outbox set status = 'failed', last_error = $2 where id = $1`, [id, error]);
+  }
+
+  async function markUncertain(id: string, reason: string): Promise<void> {
+    await db.query(
+      `update outbox set status = 'uncertain', last_error = $2 where id = $1 and status = 'sending'`,
+      [id, reason],
+    );
+  }
+
+  /**
+   * Recognises a fromMe echo as one of our sends: by provider id when the send already
+   * returned, else by chat and text among recent in-flight or sent parts (the echo can beat the
+   * send's HTTP response). Returns the matched part, which is marked echoed (and sent).
+   */
+  async function matchEcho(echo: {
+    provider: string;
+    chatId: string;
+    text: string | null;
+    providerMessageId: string;
+  }) {
+    const result = await db.query<OutboxRow>(
+      `update outbox set echoed_at = now(),
+         provider_message_id = coalesce(provider_message_id, $4),
+         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
+         sent_at = coalesce(sent_at, now())
+       where id = (
+         select id from outbox
+         where provider = $1 and echoed_at is null
+           and (provider_message_id = $4
+                or (chat_id = $2 and text = $3 and status in ('sending', 'sent', 'uncertain')
+                    and coalesce(sending_at, created_at) > now() - make_interval(mins => $5)))
+         order by (provider_message_id = $4) desc nulls last, created_at
+         limit 1
+         for update skip locked)
+       returning *`,
+      [echo.provider, echo.chatId, echo.text, echo.providerMessageId, ECHO_MATCH_WINDOW_MINUTES],
+    );
+    return result.rows[0] ? toItem(result.rows[0]) : undefined;
+  }
+
+  /** Applies a delivery receipt; false when no outgoing message has that provider id. */
+  async function applyDeliveryStatus(update: {
+    provider: string;
+    providerMessageId: string;
+    status: DeliveryStatus;
+    error: string | null;
+    at: Date;
+  }): Promise<boolean> {
+    const result = await db.query(
+      `update outbox set delivery_status = $3, delivery_error = coalesce($4, delivery_error), delivery_updated_at = $5,
+         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
+         sent_at = coalesce(sent_at, $5)
+       where provider = $1 and provider_message_id = $2
+         and (delivery_status is null or $6 > (case delivery_status
+           when 'sent' then 1 when 'delivered' then 2 when 'read' then 3 when 'played' then 4 else 5 end))`,
+      [
+        update.provider,
+        update.providerMessageId,
+        update.status,
+        update.error,
+        update.at,
+        DELIVERY_RANK[update.status],
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async function list(filter: {
+    status?: OutboxStatus;
+    conversationId?: string;
+    limit: number;
+  }): Promise<OutboxItem[]> {
+    const result = await db.query<OutboxRow>(
+      `select * from outbox where ($1::text is null or status = $1) and ($2::uuid is null or conversation_id = $2)
+       order by created_at desc, part desc limit $3`,
+      [filter.status ?? null, filter.conversationId ?? null, filter.limit],
+    );
+    return result.rows.map(toItem);
+  }
+
+  return {
+    insertParts,
+    unsent,
+    claim,
+    markSent,
+    release,
+    markFailed,
+    markUncertain,
+    matchEcho,
+    applyDeliveryStatus,
+    list,
+  };
+}
+
+export type OutboxRepo = ReturnType<typeof createOutboxRepo>;

@@ -1,0 +1,238 @@
+import { createAgentEventRepo } from '../db/agent-event.repo.js';
+import { type ContactIdentity, createConversationRepo } from '../db/conversation.repo.js';
+import { createDeadLetterRepo } from '../db/dead-letter.repo.js';
+import {
+  createInboundEventRepo,
+  type InboundEventType,
+  type PendingEvent,
+} from '../db/inbound-event.repo.js';
+import type { JobQueue } from '../db/job-queue.js';
+import { createMessageRepo } from '../db/message.repo.js';
+import { createOutboxRepo } from '../db/outbox.repo.js';
+import { type Pool, type PoolClient, withTransaction } from '../db/pool.js';
+import { phoneKey } from '../domain/phone.js';
+import type { InboundMessage, StatusUpdate } from '../integrations/whatsapp/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { TURN_QUEUE, type TurnJob } from './conversation-turn.service.js';
+
+/**
+ * Applies recorded webhook events: a lead's message joins its conversation and pushes the
+ * burst window, and the conversation's turn is enqueued in the same transaction; our own
+ * echoes are recognised; a fromMe message we did not send pauses the bot (a human answered);
+ * receipts update the outbox. Events are claimed with SKIP LOCKED, so any number of instances
+ * can run this loop over the same table.
+ */
+export const INBOUND_EVENT_QUEUE = 'inbound-event';
+export type InboundEventJob = { eventId: number };
+
+type Deps = {
+  pool: Pool;
+  queue: Pick<JobQueue, 'send'>;
+  metrics: Metrics;
+  log: Logger;
+  bufferMs: number;
+  batchSize?: number;
+  idlePollMs?: number;
+  now?: () => Date;
+};
+
+export function identityOf(message: InboundMessage): ContactIdentity {
+  const aliases = [
+    message.phone ? `phone:${phoneKey(message.phone)}` : null,
+    message.lid ? `lid:${message.lid}` : null,
+  ];
+  const known = aliases.filter((alias): alias is string => alias !== null);
+  return {
+    provider: message.provider,
+    instanceId: message.instanceId,
+    chatId: message.chatId,
+    phone: message.phone,
+    // Neither phone nor lid (a BSUID user): the provider's chat id is the only stable key.
+    aliases: known.length > 0 ? known : [`chat:${message.provider}:${message.chatId}`],
+    name: message.fromMe ? null : message.name,
+  };
+}
+
+export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ...rest }: Deps) {
+  const now = rest.now ?? (() => new Date());
+  const batchSize = rest.batchSize ?? 50;
+  const idlePollMs = rest.idlePollMs ?? 250;
+
+  async function applyLeadMessage(tx: PoolClient, message: InboundMessage, correlationId: string) {
+    const conversations = createConversationRepo(tx);
+    const conversation = await conversations.resolve(identityOf(message));
+    await createMessageRepo(tx).insert({
+      conversationId: conversation.id,
+      direction: 'inbound',
+      author: 'lead',
+      provider: message.provider,
+      providerMessageId: message.messageId,
+      kind: message.kind,
+      text: message.text,
+      media: message.media,
+      quotedId: message.quotedId,
+      sentAt: new Date(message.timestampMs),
+    });
+    const deadline = await conversations.extendBuffer(conversation.id, new Date(now().getTime() + bufferMs));
+    // One queued turn per conversation ('short' policy): a waiting one reads this message too.
+    await queue.send(TURN_QUEUE, { conversationId: conversation.id } satisfies TurnJob, {
+      singletonKey: conversation.id,
+      startAfter: deadline,
+      correlationId,
+      tx,
+    });
+  }
+
+  async function applyHumanEcho(tx: PoolClient, message: InboundMessage) {
+    const conversations = createConversationRepo(tx);
+    const conversation = await conversations.resolve(identityOf(message));
+    await createMessageRepo(tx).insert({
+      conversationId: conversation.id,
+      direction: 'outbound',
+      author: 'human',
+      provider: message.provider,
+      providerMessageId: message.messageId,
+      kind: message.kind,
+      text: message.text,
+      media: message.media,
+      sentAt: new Date(message.timestampMs),
+    });
+    await conversations.markHumanTakeover(
+      conversation.id,
+      'human:phone',
+      'fromMe message not sent by the bot',
+    );
+    await createAgentEventRepo(tx).record({
+      conversationId: conversation.id,
+      type: 'human_takeover',
+      actor: 'human:phone',
+      data: { signal: 'whatsapp_from_me', provider: message.provider, messageId: message.messageId },
+    });
+    metrics.humanTakeovers.inc({ signal: 'whatsapp_from_me' });
+    log.warn(
+      { conversationId: conversation.id },
+      'a human answered from WhatsApp: bot paused for this conversation',
+    );
+  }
+
+  async function applyStatus(tx: PoolClient, update: StatusUpdate) {
+    await createOutboxRepo(tx).applyDeliveryStatus({
+      provider: update.provider,
+      providerMessageId: update.providerMessageId,
+      status: update.status,
+      error: update.error ? `${update.error.code}: ${update.error.message}` : null,
+      at: new Date(update.timestampMs),
+    });
+  }
+
+  async function apply(tx: PoolClient, event: PendingEvent): Promise<InboundEventType> {
+    const correlationId = event.correlationId ?? `event-${event.id}`;
+    if (event.eventType === 'status') {
+      await applyStatus(tx, event.payload as StatusUpdate);
+      return 'status';
+    }
+    const message = event.payload as InboundMessage;
+    if (!message.fromMe) {
+      await applyLeadMessage(tx, message, correlationId);
+      return 'message';
+    }
+    const ours = await createOutboxRepo(tx).matchEcho({
+      provider: message.provider,
+      chatId: message.chatId,
+      text: message.text,
+      providerMessageId: message.messageId,
+    });
+    if (ours) return 'echo';
+    await applyHumanEcho(tx, message);
+    return 'human_echo';
+  }
+
+  /** A poison event must not block the ones behind it: record it and move on. */
+  async function quarantine(tx: PoolClient, event: PendingEvent, error: unknown) {
+    const message = (error as Error).message;
+    await tx.query(`update inbound_events set processed_at = now(), detail = $2 where id = $1`, [
+      event.id,
+      `processing failed: ${message}`.slice(0, 500),
+    ]);
+    await createDeadLetterRepo(tx).record({
+      sourceJobId: crypto.randomUUID(),
+      queue: INBOUND_EVENT_QUEUE,
+      payload: { eventId: event.id } satisfies InboundEventJob,
+      error: message,
+      correlationId: event.correlationId,
+    });
+    metrics.deadLetters.inc({ queue: INBOUND_EVENT_QUEUE });
+    log.error({ err: error, eventId: event.id }, 'inbound event could not be applied: dead-lettered');
+  }
+
+  /** Applies up to one batch; returns how many events it claimed. */
+  async function processBatch(): Promise<number> {
+    return withTransaction(pool, async (tx) => {
+      const events = await createInboundEventRepo(tx).claimPending(batchSize);
+      for (const event of events) {
+        await tx.query('savepoint inbound_event');
+        try {
+          const type = await apply(tx, event);
+          await createInboundEventRepo(tx).markProcessed(event.id, type);
+          await tx.query('release savepoint inbound_event');
+          metrics.webhookEvents.inc({
+            provider: (event.payload as { provider: string }).provider,
+            outcome: type,
+          });
+        } catch (error) {
+          await tx.query('rollback to savepoint inbound_event');
+          await quarantine(tx, event, error);
+        }
+      }
+      return events.length;
+    });
+  }
+
+  let running = false;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  async function runLoop() {
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await processBatch();
+      } catch (error) {
+        log.error({ err: error }, 'inbound event processing failed; retrying');
+      }
+      if (claimed < batchSize && running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idlePollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  }
+
+  return {
+    processBatch,
+    /** Makes the local loop look at the table now instead of at its next poll. */
+    nudge: () => wake?.(),
+    start() {
+      if (running) return;
+      running = true;
+      loop = runLoop();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+    /** Puts a quarantined event back in the processing line (admin requeue). */
+    async reopen(eventId: number) {
+      await pool.query('update inbound_events set processed_at = null where id = $1', [eventId]);
+    },
+  };
+}
+
+export type InboundProcessor = ReturnType<typeof createInboundProcessor>;

@@ -1,0 +1,77 @@
+import { createInboundEventRepo, type NewInboundEvent } from '../db/inbound-event.repo.js';
+import type { Pool } from '../db/pool.js';
+import type { ParsedWebhook, WhatsAppProviderName } from '../integrations/whatsapp/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+
+/**
+ * The webhook's synchronous part, kept to one INSERT so the provider gets its 200 in
+ * milliseconds: every event of the delivery is recorded, deduped on the provider's message id.
+ * The event processor does the rest from the table, so an accepted event survives any crash.
+ */
+export type IngestSummary = { received: number; duplicates: number; ignored: number };
+
+type Deps = { pool: Pool; metrics: Metrics; onAccepted?: () => void };
+
+function toEvents(parsed: ParsedWebhook): NewInboundEvent[] {
+  return [
+    ...parsed.messages.map((m) => ({
+      provider: m.provider,
+      instanceId: m.instanceId,
+      messageId: m.messageId,
+      eventType: m.fromMe ? ('echo' as const) : ('message' as const),
+      payload: m,
+    })),
+    // Meta sends one receipt per state: dedupe on (message, state) (contract §0.2).
+    ...parsed.statuses.map((s) => ({
+      provider: s.provider,
+      instanceId: s.instanceId,
+      messageId: `${s.providerMessageId}:${s.status}`,
+      eventType: 'status' as const,
+      payload: s,
+    })),
+    ...parsed.ignored.map((i) => ({
+      provider: i.provider,
+      instanceId: i.instanceId,
+      messageId: i.messageId,
+      eventType: 'ignored' as const,
+      ignoreReason: i.reason,
+      detail: i.detail,
+      payload: null,
+    })),
+  ];
+}
+
+export function createIngestService({ pool, metrics, onAccepted }: Deps) {
+  async function accept(
+    provider: WhatsAppProviderName,
+    parsed: ParsedWebhook,
+    raw: unknown,
+    correlationId: string,
+    log: Pick<Logger, 'info'>,
+  ): Promise<IngestSummary> {
+    const events = toEvents(parsed);
+    const inserted = await createInboundEventRepo(pool).insertMany(events, raw, correlationId);
+    const summary = {
+      received: events.length,
+      duplicates: events.length - inserted,
+      ignored: parsed.ignored.length,
+    };
+    metrics.webhookEvents.inc({ provider, outcome: 'received' }, events.length);
+    if (summary.duplicates > 0)
+      metrics.webhookEvents.inc({ provider, outcome: 'duplicate' }, summary.duplicates);
+    for (const ignored of parsed.ignored) {
+      metrics.eventsIgnored.inc({ provider, reason: ignored.reason });
+      log.info(
+        { reason: ignored.reason, detail: ignored.detail, messageId: ignored.messageId },
+        'webhook event ignored',
+      );
+    }
+    if (inserted > 0) onAccepted?.();
+    return summary;
+  }
+
+  return { accept };
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;

@@ -1,0 +1,152 @@
+import { createAgentEventRepo } from '../db/agent-event.repo.js';
+import { createMessageRepo } from '../db/message.repo.js';
+import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
+import { createPacingRepo } from '../db/pacing.repo.js';
+import { type Pool, withTransaction } from '../db/pool.js';
+import { createTurnRepo } from '../db/turn.repo.js';
+import { isUpstreamError } from '../errors.js';
+import type { WhatsAppClient } from '../integrations/whatsapp/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+
+/**
+ * Sends a conversation's outbox in order, each part at most once:
+ * pending → (pacing slot) → claimed as `sending` → provider call → `sent`.
+ *
+ * The one window nothing closes is a crash during the provider call itself. A part found still
+ * `sending` by a later run is never sent again: it counts as sent if the provider echoed it
+ * back (Z-API, Evolution) or a receipt names it; otherwise it becomes `uncertain`, with an
+ * agent event and a metric, for the operator to check (GET /admin/outbox?status=uncertain).
+ */
+export type DeliveryOutcome =
+  | { status: 'done' }
+  | { status: 'deferred'; until: Date }
+  | { status: 'failed'; item: OutboxItem; error: string };
+
+type Deps = {
+  pool: Pool;
+  client: WhatsAppClient;
+  metrics: Metrics;
+  maxSendsPerMinute: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+};
+
+// Beyond this wait for a pacing slot, the job is rescheduled instead of holding a worker.
+const MAX_PACING_WAIT_MS = 20_000;
+// Up to this share of the interval is added at random, so sends don't tick like a robot.
+const PACING_JITTER = 0.25;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, ...rest }: Deps) {
+  const now = rest.now ?? (() => new Date());
+  const sleep = rest.sleep ?? defaultSleep;
+  const random = rest.random ?? Math.random;
+  const intervalMs = Math.ceil(60_000 / maxSendsPerMinute);
+
+  async function reconcileInFlight(item: OutboxItem, log: Logger): Promise<void> {
+    // An echo or receipt may already have marked it sent (matchEcho / applyDeliveryStatus).
+    const outbox = createOutboxRepo(pool);
+    await outbox.markUncertain(item.id, 'a previous run crashed or timed out during the provider call');
+    await createAgentEventRepo(pool).record({
+      conversationId: item.conversationId,
+      turnId: item.turnId,
+      type: 'send_uncertain',
+      actor: 'system',
+      data: { outboxId: item.id, part: item.part, sendingAt: item.sendingAt?.toISOString() ?? null },
+    });
+    metrics.outboxUncertain.inc({ provider: item.provider });
+    log.error(
+      { outboxId: item.id, conversationId: item.conversationId },
+      'reply part was in flight when a worker died: not resent; marked uncertain for the operator',
+    );
+  }
+
+  async function waitForSlot(item: OutboxItem): Promise<Date | undefined> {
+    const slot = await createPacingRepo(pool).reserve(
+      `${item.provider}:${item.instanceId}`,
+      intervalMs,
+      MAX_PACING_WAIT_MS,
+    );
+    if ('deferUntil' in slot) return slot.deferUntil;
+    const waitMs =
+      slot.slotAt.getTime() - now().getTime() + Math.floor(random() * intervalMs * PACING_JITTER);
+    if (waitMs > 0) await sleep(waitMs);
+    return undefined;
+  }
+
+  async function recordSent(item: OutboxItem, providerMessageId: string | null): Promise<void> {
+    await withTransaction(pool, async (tx) => {
+      await createOutboxRepo(tx).markSent(item.id, providerMessageId);
+      await createMessageRepo(tx).insert({
+        conversationId: item.conversationId,
+        direction: 'outbound',
+        author: 'bot',
+        provider: item.provider,
+        providerMessageId,
+        kind: 'text',
+        text: item.text,
+        turnId: item.turnId,
+        sentAt: now(),
+      });
+      const remaining = await tx.query(
+        'select 1 from outbox where turn_id = $1 and status in ($2, $3) limit 1',
+        [item.turnId, 'pending', 'sending'],
+      );
+      if (item.turnId && remaining.rowCount === 0) await createTurnRepo(tx).finish(item.turnId, 'sent');
+    });
+  }
+
+  async function sendOne(item: OutboxItem, log: Logger): Promise<DeliveryOutcome | undefined> {
+    const deferUntil = await waitForSlot(item);
+    if (deferUntil) return { status: 'deferred', until: deferUntil };
+    const outbox = createOutboxRepo(pool);
+    if (!(await outbox.claim(item.id))) return undefined;
+    const startedAt = Date.now();
+    try {
+      const result = await client.sendText({ to: item.chatId, text: item.text });
+      await recordSent(item, result.providerMessageId);
+      metrics.repliesSent.inc({ provider: item.provider });
+      metrics.sendDuration.observe({ provider: item.provider }, (Date.now() - startedAt) / 1000);
+      log.info(
+        { outboxId: item.id, part: item.part, providerMessageId: result.providerMessageId },
+        'reply part sent',
+      );
+      return undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      metrics.sendFailures.inc({
+        provider: item.provider,
+        retryable: String(isUpstreamError(error) && error.retryable),
+      });
+      if (isUpstreamError(error) && !error.retryable) {
+        await outbox.markFailed(item.id, message);
+        return { status: 'failed', item, error: message };
+      }
+      // The provider did not take it (or we cannot tell from a transport error before it
+      // answered): the part goes back to pending and the job retries with backoff.
+      await outbox.release(item.id, message);
+      throw error;
+    }
+  }
+
+  /** Sends every unsent part of the conversation in order; stops at the first deferral or failure. */
+  async function deliver(conversationId: string, log: Logger): Promise<DeliveryOutcome> {
+    const items = await createOutboxRepo(pool).unsent(conversationId);
+    for (const item of items) {
+      if (item.status === 'sending') {
+        await reconcileInFlight(item, log);
+        continue;
+      }
+      const outcome = await sendOne(item, log);
+      if (outcome) return outcome;
+    }
+    return { status: 'done' };
+  }
+
+  return { deliver };
+}
+
+export type OutboxSender = ReturnType<typeof createOutboxSender>;
