@@ -101,7 +101,8 @@ function registerJobs(
     retryLimit: 8,
     retryDelaySeconds: 5,
     retryBackoff: true,
-    expireInSeconds: deps.config.turnTimeoutSeconds + 30,
+    // Just past the conversation lease, so a crashed worker's turn is retried soon after its lease ends.
+    expireInSeconds: deps.config.turnTimeoutSeconds + 5,
     concurrency: TURN_CONCURRENCY,
     pollingIntervalSeconds: 0.5,
     handler: (job, ctx) => deps.turn.run(job, ctx),
