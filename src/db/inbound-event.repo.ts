@@ -49,7 +49,7 @@ export function createInboundEventRepo(db: Queryable) {
     return result.rowCount ?? 0;
   }
 
-  /** Claims up to `limit` unprocessed events, oldest first; other instances skip them. Use in a transaction. */
+  /** Claims up to `limit` unprocessed events, oldest first. Use in a transaction. */
   async function claimPending(limit: number): Promise<PendingEvent[]> {
     const result = await db.query<{
       id: number;

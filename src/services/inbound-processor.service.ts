@@ -20,10 +20,13 @@ import { TURN_QUEUE, type TurnJob } from './conversation-turn.service.js';
  * Applies recorded webhook events: a lead's message joins its conversation and pushes the
  * burst window, and the conversation's turn is enqueued in the same transaction; our own
  * echoes are recognised; a fromMe message we did not send pauses the bot (a human answered);
- * receipts update the outbox. Events are claimed with SKIP LOCKED, so any number of instances
- * can run this loop over the same table.
+ * receipts update the outbox. Every instance runs this loop; they take turns on one lane.
  */
 export const INBOUND_EVENT_QUEUE = 'inbound-event';
+
+// One processing lane across all instances keeps each conversation's messages in arrival order;
+// applying an event takes milliseconds, so one lane is far above any lead's typing speed.
+const PROCESSING_LOCK_KEY = 7_162_534_003;
 export type InboundEventJob = { eventId: number };
 
 type Deps = {
@@ -169,6 +172,10 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
   /** Applies up to one batch; returns how many events it claimed. */
   async function processBatch(): Promise<number> {
     return withTransaction(pool, async (tx) => {
+      const lane = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [
+        PROCESSING_LOCK_KEY,
+      ]);
+      if (!lane.rows[0]?.locked) return 0;
       const events = await createInboundEventRepo(tx).claimPending(batchSize);
       for (const event of events) {
         await tx.query('savepoint inbound_event');
