@@ -339,3 +339,33 @@ describe('human echoes', () => {
     ).toBe(1);
   });
 });
+
+describe('phone identity', () => {
+  it('keeps one conversation per lead across @lid, JIDs, the ninth digit and providers', async () => {
+    const { t } = await start('zapi');
+    const lid = '148302985420117@lid';
+    // 1. Z-API hides the number: only the @lid alias is known.
+    await post(t, 'zapi', { ...zapiText({ phone: lid, text: 'um' }), chatLid: lid }, {}, zapiQuery);
+    // 2. Evolution carries both: the @lid chat and the phone JID without the ninth digit.
+    const evolution = evolutionText({ phone: '553187650080', text: 'dois' });
+    evolution.data.key = {
+      ...evolution.data.key,
+      remoteJid: lid,
+      remoteJidAlt: '553187650080@s.whatsapp.net',
+    } as typeof evolution.data.key;
+    await post(t, 'evolution', evolution, {}, `?token=${EVOLUTION_WEBHOOK_SECRET}`);
+    // 3. Meta gives the number with the ninth digit.
+    const meta = Buffer.from(JSON.stringify(metaText({ phone: '5531987650080', text: 'três' })));
+    await post(t, 'meta', meta, { 'x-hub-signature-256': signMeta(meta) });
+
+    await waitFor(async () => (await count(t, 'select 1 from messages')) >= 3, {
+      what: 'three messages stored',
+    });
+    expect(await count(t, 'select 1 from conversations')).toBe(1);
+    expect(await count(t, 'select 1 from leads')).toBe(1);
+    const aliases = await t.service.pool.query('select alias from contact_aliases order by alias');
+    expect(aliases.rows.map((r) => r.alias)).toEqual(['lid:148302985420117@lid', 'phone:5531987650080']);
+    const lead = await t.service.pool.query('select phone from leads');
+    expect(lead.rows[0]?.phone).toMatch(/^55319?87650080$/);
+  });
+});
