@@ -1,8 +1,8 @@
 import type { ConversationAgent } from './agent.js';
 
 /**
- * Stand-in until the qualification agent is wired: acknowledges the lead once per turn and
- * says plainly that a consultant will answer, instead of pretending to qualify.
+ * Stand-in until the qualification agent is wired: says plainly, once per conversation, that a
+ * consultant will answer, instead of pretending to qualify or repeating itself.
  */
 export const NOT_CONFIGURED_REPLY =
   'Olá! Recebemos sua mensagem. Nosso atendimento automático ainda está sendo configurado, ' +
@@ -11,8 +11,11 @@ export const NOT_CONFIGURED_REPLY =
 export function createNotConfiguredAgent(): ConversationAgent {
   return {
     name: 'not-configured',
-    async reply() {
-      return { text: NOT_CONFIGURED_REPLY, metadata: { agent: 'not-configured' } };
+    async reply({ transcript }) {
+      const alreadySaid = transcript.some(
+        (entry) => entry.author === 'bot' && entry.text === NOT_CONFIGURED_REPLY,
+      );
+      return { text: alreadySaid ? null : NOT_CONFIGURED_REPLY, metadata: { agent: 'not-configured' } };
     },
   };
 }

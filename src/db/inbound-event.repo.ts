@@ -76,6 +76,19 @@ export function createInboundEventRepo(db: Queryable) {
     ]);
   }
 
+  /** Takes a poison event out of the line, with what went wrong, for the operator to requeue. */
+  async function markFailed(id: number, detail: string): Promise<void> {
+    await db.query('update inbound_events set processed_at = now(), detail = $2 where id = $1', [
+      id,
+      detail.slice(0, 500),
+    ]);
+  }
+
+  /** Puts an event back in the processing line (admin requeue of a dead letter). */
+  async function reopen(id: number): Promise<void> {
+    await db.query('update inbound_events set processed_at = null where id = $1', [id]);
+  }
+
   async function countPending(): Promise<number> {
     const result = await db.query<{ n: number }>(
       'select count(*)::int as n from inbound_events where processed_at is null',
@@ -93,7 +106,7 @@ export function createInboundEventRepo(db: Queryable) {
     return result.rowCount ?? 0;
   }
 
-  return { insertMany, claimPending, markProcessed, countPending, purgeRaw };
+  return { insertMany, claimPending, markProcessed, markFailed, reopen, countPending, purgeRaw };
 }
 
 export type InboundEventRepo = ReturnType<typeof createInboundEventRepo>;

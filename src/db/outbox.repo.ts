@@ -206,6 +206,19 @@ export function createOutboxRepo(db: Queryable) {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async function hasUnsentParts(turnId: string): Promise<boolean> {
+    const result = await db.query(
+      `select 1 from outbox where turn_id = $1 and status in ('pending', 'sending') limit 1`,
+      [turnId],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** An operator requeued a refused part (after fixing its cause): make it sendable again. */
+  async function reopenFailed(id: string): Promise<void> {
+    await db.query(`update outbox set status = 'pending' where id = $1 and status = 'failed'`, [id]);
+  }
+
   async function list(filter: {
     status?: OutboxStatus;
     conversationId?: string;
@@ -229,6 +242,8 @@ export function createOutboxRepo(db: Queryable) {
     markUncertain,
     matchEcho,
     applyDeliveryStatus,
+    hasUnsentParts,
+    reopenFailed,
     list,
   };
 }

@@ -72,18 +72,19 @@ export function createConversationTurn({
     });
   }
 
-  async function silence(tx: PoolClient, conversation: Conversation, input: StoredMessage[], turn?: Turn) {
-    const target =
-      turn ??
-      (await createTurnRepo(tx).create(
-        conversation.id,
-        input.map((m) => m.id),
-        '',
-      ));
-    await createMessageRepo(tx).assignTurn(
-      input.map((m) => m.id),
-      target.id,
-    );
+  /** A paused conversation: the messages are kept, marked handled by a silent turn. */
+  async function silence(
+    tx: PoolClient,
+    {
+      conversationId,
+      input,
+      turn,
+      correlationId,
+    }: { conversationId: string; input: StoredMessage[]; turn?: Turn; correlationId: string },
+  ) {
+    const ids = input.map((m) => m.id);
+    const target = turn ?? (await createTurnRepo(tx).create(conversationId, ids, correlationId));
+    await createMessageRepo(tx).assignTurn(ids, target.id);
     await createTurnRepo(tx).finish(target.id, 'silenced');
     metrics.turns.inc({ outcome: 'silenced' });
   }
@@ -103,7 +104,7 @@ export function createConversationTurn({
       const input = await createMessageRepo(tx).unanswered(conversationId);
       if (input.length === 0) return { action: 'none' };
       if (conversation.pausedAt) {
-        await silence(tx, conversation, input);
+        await silence(tx, { conversationId, input, correlationId: ctx.correlationId });
         return { action: 'none' };
       }
       const turn = await turns.create(
@@ -123,7 +124,7 @@ export function createConversationTurn({
       const turns = createTurnRepo(tx);
       if ((await turns.find(turn.id))?.status !== 'generating') return 'stale' as const;
       if (conversation.pausedAt) {
-        await silence(tx, conversation, input, turn);
+        await silence(tx, { conversationId: turn.conversationId, input, turn, correlationId: '' });
         return 'silenced' as const;
       }
       const lastInputId = Math.max(...input.map((m) => m.id));
@@ -244,11 +245,7 @@ export function createConversationTurn({
       return;
     }
     try {
-      if (job.retryOutboxId) {
-        await pool.query(`update outbox set status = 'pending' where id = $1 and status = 'failed'`, [
-          job.retryOutboxId,
-        ]);
-      }
+      if (job.retryOutboxId) await createOutboxRepo(pool).reopenFailed(job.retryOutboxId);
       const next = await plan(conversationId, ctx);
       if (next.action === 'later') {
         await schedule(conversationId, next.at, ctx.correlationId);

@@ -154,10 +154,7 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
   /** A poison event must not block the ones behind it: record it and move on. */
   async function quarantine(tx: PoolClient, event: PendingEvent, error: unknown) {
     const message = (error as Error).message;
-    await tx.query(`update inbound_events set processed_at = now(), detail = $2 where id = $1`, [
-      event.id,
-      `processing failed: ${message}`.slice(0, 500),
-    ]);
+    await createInboundEventRepo(tx).markFailed(event.id, `processing failed: ${message}`);
     await createDeadLetterRepo(tx).record({
       sourceJobId: crypto.randomUUID(),
       queue: INBOUND_EVENT_QUEUE,
@@ -236,9 +233,7 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
       await loop;
     },
     /** Puts a quarantined event back in the processing line (admin requeue). */
-    async reopen(eventId: number) {
-      await pool.query('update inbound_events set processed_at = null where id = $1', [eventId]);
-    },
+    reopen: (eventId: number) => createInboundEventRepo(pool).reopen(eventId),
   };
 }
 

@@ -91,11 +91,9 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         turnId: item.turnId,
         sentAt: now(),
       });
-      const remaining = await tx.query(
-        'select 1 from outbox where turn_id = $1 and status in ($2, $3) limit 1',
-        [item.turnId, 'pending', 'sending'],
-      );
-      if (item.turnId && remaining.rowCount === 0) await createTurnRepo(tx).finish(item.turnId, 'sent');
+      if (item.turnId && !(await createOutboxRepo(tx).hasUnsentParts(item.turnId))) {
+        await createTurnRepo(tx).finish(item.turnId, 'sent');
+      }
     });
   }
 
