@@ -36,20 +36,22 @@ export function createInboundEventRepo(db: Queryable) {
       detail: e.detail ?? null,
       payload: e.payload,
     }));
-    const result = await db.query(
-      `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+    // Named: the webhook's one hot statement is parsed and planned once per connection, not per request.
+    const result = await db.query({
+      name: 'inbound-events-insert-many',
+      text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
          processed_at, correlation_id, raw)
        select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
          case when r.event_type = 'ignored' then now() end, $2, $3
        from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
          ignore_reason text, detail text, payload jsonb)
        on conflict (provider, instance_id, message_id) do nothing`,
-      [JSON.stringify(rows), correlationId, JSON.stringify(raw)],
-    );
+      values: [JSON.stringify(rows), correlationId, JSON.stringify(raw)],
+    });
     return result.rowCount ?? 0;
   }
 
-  /** Claims up to `limit` unprocessed events, oldest first. Use in a transaction. */
+  /** Up to `limit` unprocessed events, oldest first; the caller holds the processing lane. */
   async function claimPending(limit: number): Promise<PendingEvent[]> {
     const result = await db.query<{
       id: number;
@@ -58,7 +60,7 @@ export function createInboundEventRepo(db: Queryable) {
       correlation_id: string | null;
     }>(
       `select id, event_type, payload, correlation_id from inbound_events
-       where processed_at is null order by id limit $1 for update skip locked`,
+       where processed_at is null order by id limit $1`,
       [limit],
     );
     return result.rows.map((r) => ({

@@ -9,7 +9,7 @@ import {
 import type { JobQueue } from '../db/job-queue.js';
 import { createMessageRepo } from '../db/message.repo.js';
 import { createOutboxRepo } from '../db/outbox.repo.js';
-import { type Pool, type PoolClient, withTransaction } from '../db/pool.js';
+import type { Pool, PoolClient } from '../db/pool.js';
 import { phoneKey } from '../domain/phone.js';
 import type { InboundMessage, StatusUpdate } from '../integrations/whatsapp/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -166,31 +166,46 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
     log.error({ err: error, eventId: event.id }, 'inbound event could not be applied: dead-lettered');
   }
 
-  /** Applies up to one batch; returns how many events it claimed. */
+  async function applyOne(client: PoolClient, event: PendingEvent): Promise<void> {
+    await client.query('begin');
+    try {
+      const type = await apply(client, event);
+      await createInboundEventRepo(client).markProcessed(event.id, type);
+      await client.query('commit');
+      metrics.webhookEvents.inc({
+        provider: (event.payload as { provider: string }).provider,
+        outcome: type,
+      });
+    } catch (error) {
+      await client.query('rollback');
+      await client.query('begin');
+      await quarantine(client, event, error);
+      await client.query('commit');
+    }
+  }
+
+  /**
+   * Applies up to one batch; returns how many events it took. Each event commits on its own, so
+   * a redelivery of a just-applied message (which waits on the event's row) never waits for a
+   * whole batch.
+   */
   async function processBatch(): Promise<number> {
-    return withTransaction(pool, async (tx) => {
-      const lane = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [
+    const client = await pool.connect();
+    try {
+      const lane = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [
         PROCESSING_LOCK_KEY,
       ]);
       if (!lane.rows[0]?.locked) return 0;
-      const events = await createInboundEventRepo(tx).claimPending(batchSize);
-      for (const event of events) {
-        await tx.query('savepoint inbound_event');
-        try {
-          const type = await apply(tx, event);
-          await createInboundEventRepo(tx).markProcessed(event.id, type);
-          await tx.query('release savepoint inbound_event');
-          metrics.webhookEvents.inc({
-            provider: (event.payload as { provider: string }).provider,
-            outcome: type,
-          });
-        } catch (error) {
-          await tx.query('rollback to savepoint inbound_event');
-          await quarantine(tx, event, error);
-        }
+      try {
+        const events = await createInboundEventRepo(client).claimPending(batchSize);
+        for (const event of events) await applyOne(client, event);
+        return events.length;
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [PROCESSING_LOCK_KEY]);
       }
-      return events.length;
-    });
+    } finally {
+      client.release();
+    }
   }
 
   let running = false;

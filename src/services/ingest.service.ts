@@ -43,6 +43,8 @@ function toEvents(parsed: ParsedWebhook): NewInboundEvent[] {
 }
 
 export function createIngestService({ pool, metrics, onAccepted }: Deps) {
+  const inboundEvents = createInboundEventRepo(pool);
+
   async function accept(
     provider: WhatsAppProviderName,
     parsed: ParsedWebhook,
@@ -50,14 +52,14 @@ export function createIngestService({ pool, metrics, onAccepted }: Deps) {
     correlationId: string,
     log: Pick<Logger, 'info'>,
   ): Promise<IngestSummary> {
-    const events = toEvents(parsed);
-    const inserted = await createInboundEventRepo(pool).insertMany(events, raw, correlationId);
+    const total = parsed.messages.length + parsed.statuses.length + parsed.ignored.length;
+    const inserted = await inboundEvents.insertMany(toEvents(parsed), raw, correlationId);
     const summary = {
-      received: events.length,
-      duplicates: events.length - inserted,
+      received: total,
+      duplicates: total - inserted,
       ignored: parsed.ignored.length,
     };
-    metrics.webhookEvents.inc({ provider, outcome: 'received' }, events.length);
+    metrics.webhookEvents.inc({ provider, outcome: 'received' }, total);
     if (summary.duplicates > 0)
       metrics.webhookEvents.inc({ provider, outcome: 'duplicate' }, summary.duplicates);
     for (const ignored of parsed.ignored) {
