@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pRetry from 'p-retry';
 import type { ConversationAgent } from './agents/agent.js';
-import { createNotConfiguredAgent } from './agents/not-configured.agent.js';
+import { createQualificationAgent } from './agents/qualification.agent.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
@@ -157,7 +157,7 @@ export async function startService(
   const turn = createConversationTurn({
     pool,
     queue,
-    agent: overrides.agent ?? createNotConfiguredAgent(),
+    agent: overrides.agent ?? createQualificationAgent({ pool, metrics }),
     outbox: createOutboxSender({
       pool,
       client,

@@ -94,8 +94,16 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const guardrailHits = new Counter({
+    name: 'agent_guardrail_hits_total',
+    help: 'Replies blocked by a guardrail (commercial_terms, too_many_questions) and replaced',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    guardrailHits,
     httpRequestDuration,
     jobsProcessed,
     jobDuration,

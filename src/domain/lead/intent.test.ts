@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { detectIntent, strongestIntent } from './intent.js';
+
+describe('detectIntent', () => {
+  it.each([
+    ['Sou estudante e estou fazendo meu TCC sobre envase', 'estudante'],
+    ['é pra um trabalho da faculdade', 'estudante'],
+    ['Tem vaga de emprego? mando meu currículo', 'outro'],
+    ['Somos distribuidores no Nordeste', 'revenda'],
+    ['Quero comprar uma envasadora', 'compra'],
+    ['preciso de uma rotuladora pra ontem', 'compra'],
+    ['gostaria de um orcamento', 'compra'],
+    ['só pesquisando por enquanto', 'pesquisa'],
+  ])('reads "%s" as %s', (text, intent) => {
+    expect(detectIntent(text)).toBe(intent);
+  });
+
+  it('returns null when the message says nothing about intent', () => {
+    expect(detectIntent('Boa tarde, tudo bem?')).toBeNull();
+  });
+
+  it('lets a student stay a student even when they say they want to buy', () => {
+    expect(detectIntent('sou estudante e quero comprar uma máquina para o TCC')).toBe('estudante');
+  });
+});
+
+describe('strongestIntent', () => {
+  it('keeps the stronger signal across messages', () => {
+    expect(strongestIntent('estudante', 'compra')).toBe('estudante');
+    expect(strongestIntent('pesquisa', 'compra')).toBe('compra');
+    expect(strongestIntent(null, 'revenda')).toBe('revenda');
+    expect(strongestIntent('compra', null)).toBe('compra');
+  });
+});
