@@ -29,8 +29,13 @@ export function createPool({
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A connection the server terminates (failover, restart, admin kill) must not crash the process:
+  // the pool covers idle clients, and this listener covers checked-out ones, whose current query
+  // fails on its own; the next query reconnects.
   pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ err }, 'database connection failed while in use'));
+  });
   return pool;
 }
 
