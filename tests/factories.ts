@@ -43,7 +43,8 @@ export function zapiText(input: { phone: string; text: string; messageId?: strin
   };
 }
 
-export function metaText(input: { phone: string; text: string; messageId?: string; name?: string }) {
+/** Meta's envelope around one `messages`-field value (contract §1.2). */
+function metaEnvelope<V extends Record<string, unknown>>(value: V) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -55,16 +56,7 @@ export function metaText(input: { phone: string; text: string; messageId?: strin
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '5511933330000', phone_number_id: META_PHONE_NUMBER_ID },
-              contacts: [{ profile: { name: input.name ?? 'Lead de Teste' }, wa_id: input.phone }],
-              messages: [
-                {
-                  from: input.phone,
-                  id: input.messageId ?? `wamid.${newMessageId()}`,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: 'text',
-                  text: { body: input.text },
-                },
-              ],
+              ...value,
             },
           },
         ],
@@ -73,32 +65,32 @@ export function metaText(input: { phone: string; text: string; messageId?: strin
   };
 }
 
-export function metaStatus(input: { providerMessageId: string; status: string; phone: string }) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
+export function metaText(input: { phone: string; text: string; messageId?: string; name?: string }) {
+  return metaEnvelope({
+    contacts: [{ profile: { name: input.name ?? 'Lead de Teste' }, wa_id: input.phone }],
+    messages: [
       {
-        id: '201234567890123',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '5511933330000', phone_number_id: META_PHONE_NUMBER_ID },
-              statuses: [
-                {
-                  id: input.providerMessageId,
-                  status: input.status,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  recipient_id: input.phone,
-                },
-              ],
-            },
-          },
-        ],
+        from: input.phone,
+        id: input.messageId ?? `wamid.${newMessageId()}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'text',
+        text: { body: input.text },
       },
     ],
-  };
+  });
+}
+
+export function metaStatus(input: { providerMessageId: string; status: string; phone: string }) {
+  return metaEnvelope({
+    statuses: [
+      {
+        id: input.providerMessageId,
+        status: input.status,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        recipient_id: input.phone,
+      },
+    ],
+  });
 }
 
 export function evolutionText(input: { phone: string; text: string; messageId?: string; fromMe?: boolean }) {

@@ -62,13 +62,13 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
   const batchSize = rest.batchSize ?? 50;
   const idlePollMs = rest.idlePollMs ?? 250;
 
-  async function applyLeadMessage(tx: PoolClient, message: InboundMessage, correlationId: string) {
-    const conversations = createConversationRepo(tx);
-    const conversation = await conversations.resolve(identityOf(message));
+  /** Files the message under its lead's conversation (created on first contact); returns the conversation id. */
+  async function store(tx: PoolClient, message: InboundMessage, author: 'lead' | 'human'): Promise<string> {
+    const conversation = await createConversationRepo(tx).resolve(identityOf(message));
     await createMessageRepo(tx).insert({
       conversationId: conversation.id,
-      direction: 'inbound',
-      author: 'lead',
+      direction: author === 'lead' ? 'inbound' : 'outbound',
+      author,
       provider: message.provider,
       providerMessageId: message.messageId,
       kind: message.kind,
@@ -77,10 +77,18 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
       quotedId: message.quotedId,
       sentAt: new Date(message.timestampMs),
     });
-    const deadline = await conversations.extendBuffer(conversation.id, new Date(now().getTime() + bufferMs));
+    return conversation.id;
+  }
+
+  async function applyLeadMessage(tx: PoolClient, message: InboundMessage, correlationId: string) {
+    const conversationId = await store(tx, message, 'lead');
+    const deadline = await createConversationRepo(tx).extendBuffer(
+      conversationId,
+      new Date(now().getTime() + bufferMs),
+    );
     // One queued turn per conversation ('short' policy): a waiting one reads this message too.
-    await queue.send(TURN_QUEUE, { conversationId: conversation.id } satisfies TurnJob, {
-      singletonKey: conversation.id,
+    await queue.send(TURN_QUEUE, { conversationId } satisfies TurnJob, {
+      singletonKey: conversationId,
       startAfter: deadline,
       correlationId,
       tx,
@@ -88,35 +96,21 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
   }
 
   async function applyHumanEcho(tx: PoolClient, message: InboundMessage) {
+    const conversationId = await store(tx, message, 'human');
     const conversations = createConversationRepo(tx);
-    const conversation = await conversations.resolve(identityOf(message));
-    await createMessageRepo(tx).insert({
-      conversationId: conversation.id,
-      direction: 'outbound',
-      author: 'human',
-      provider: message.provider,
-      providerMessageId: message.messageId,
-      kind: message.kind,
-      text: message.text,
-      media: message.media,
-      sentAt: new Date(message.timestampMs),
-    });
     await conversations.markHumanTakeover(
-      conversation.id,
+      conversationId,
       'human:phone',
       'fromMe message not sent by the bot',
     );
     await createAgentEventRepo(tx).record({
-      conversationId: conversation.id,
+      conversationId,
       type: 'human_takeover',
       actor: 'human:phone',
       data: { signal: 'whatsapp_from_me', provider: message.provider, messageId: message.messageId },
     });
     metrics.humanTakeovers.inc({ signal: 'whatsapp_from_me' });
-    log.warn(
-      { conversationId: conversation.id },
-      'a human answered from WhatsApp: bot paused for this conversation',
-    );
+    log.warn({ conversationId }, 'a human answered from WhatsApp: bot paused for this conversation');
   }
 
   async function applyStatus(tx: PoolClient, update: StatusUpdate) {
