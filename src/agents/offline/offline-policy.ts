@@ -66,8 +66,13 @@ function acknowledgement(input: OfflineInput): string | null {
     .filter((slot) => slot !== 'uf' || !input.newlyFilled.includes('city'))
     .map((slot) => ACKNOWLEDGED[slot]?.(input.slots))
     .filter((part): part is string => Boolean(part));
-  if (parts.length === 0) return input.newlyFilled.includes('name') && !input.isFirstReply ? 'Prazer!' : null;
-  return `Anotei: ${parts.join(', ')}.`;
+  // The greeting already uses the name on a first reply.
+  const welcome =
+    input.newlyFilled.includes('name') && !input.isFirstReply && input.slots.name
+      ? `Prazer, ${input.slots.name.split(' ')[0]}!`
+      : null;
+  const noted = parts.length > 0 ? `Anotei: ${parts.join(', ')}.` : null;
+  return [welcome, noted].filter(Boolean).join(' ') || null;
 }
 
 /** The next questions, at most two; city and state are asked as one. */
