@@ -369,3 +369,26 @@ describe('phone identity', () => {
     expect(lead.rows[0]?.phone).toMatch(/^55319?87650080$/);
   });
 });
+
+describe('turn jobs', () => {
+  it('drops a turn for a conversation that does not exist instead of rescheduling it forever', async () => {
+    const { t } = await start('zapi');
+    const conversationId = '00000000-0000-4000-8000-0000000000aa';
+    const id = await t.service.queue.send(
+      'conversation-turn',
+      { conversationId },
+      { singletonKey: conversationId },
+    );
+    await waitFor(
+      async () =>
+        (await t.service.pool.query(`select 1 from pgboss.job where id = $1 and state = 'completed'`, [id]))
+          .rowCount === 1,
+      { what: 'the job to complete' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const waiting = await t.service.pool.query(
+      `select 1 from pgboss.job where name = 'conversation-turn' and state in ('created', 'retry', 'active')`,
+    );
+    expect(waiting.rowCount).toBe(0);
+  });
+});

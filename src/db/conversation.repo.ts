@@ -137,12 +137,12 @@ export function createConversationRepo(db: Queryable) {
     return result.rows[0]?.buffer_deadline ?? deadline;
   }
 
-  /** Takes the conversation's turn lease; false while another live worker holds it. */
+  /** Takes the conversation's turn lease; not acquired while another live worker holds it. */
   async function acquireLease(
     id: string,
     owner: string,
     seconds: number,
-  ): Promise<{ acquired: boolean; heldUntil: Date | null }> {
+  ): Promise<{ exists: boolean; acquired: boolean; heldUntil: Date | null }> {
     const result = await db.query<{ turn_lease_owner: string; turn_lease_until: Date }>(
       `update conversations set turn_lease_owner = case
            when turn_lease_until is null or turn_lease_until < now() or turn_lease_owner = $2 then $2
@@ -155,7 +155,11 @@ export function createConversationRepo(db: Queryable) {
       [id, owner, seconds],
     );
     const row = result.rows[0];
-    return { acquired: row?.turn_lease_owner === owner, heldUntil: row?.turn_lease_until ?? null };
+    return {
+      exists: row !== undefined,
+      acquired: row?.turn_lease_owner === owner,
+      heldUntil: row?.turn_lease_until ?? null,
+    };
   }
 
   async function releaseLease(id: string, owner: string): Promise<void> {

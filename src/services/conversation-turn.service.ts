@@ -239,6 +239,10 @@ export function createConversationTurn({
   async function run(job: TurnJob, ctx: JobContext): Promise<void> {
     const { conversationId } = job;
     const lease = await createConversationRepo(pool).acquireLease(conversationId, ctx.jobId, leaseSeconds);
+    if (!lease.exists) {
+      ctx.log.warn({ conversationId }, 'turn for a conversation that does not exist: nothing to do');
+      return;
+    }
     if (!lease.acquired) {
       const retryAt = new Date(now().getTime() + LEASE_BUSY_RETRY_MS);
       await schedule(conversationId, retryAt, ctx.correlationId);
