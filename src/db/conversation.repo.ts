@@ -61,56 +61,77 @@ export function createConversationRepo(db: Queryable) {
     return result.rows[0]?.conversation_id;
   }
 
-  /**
-   * The conversation of this contact, created on first contact. Safe under concurrent
-   * deliveries: aliases are unique, so racing creators converge on the first alias's owner.
-   * Call inside a transaction.
-   */
-  async function resolve(identity: ContactIdentity): Promise<{ id: string; created: boolean }> {
-    let id = await findByAliases(identity.aliases);
-    let created = false;
-    if (!id) {
-      const lead = await db.query<{ id: string }>(
-        'insert into leads (phone, name) values ($1, $2) returning id',
-        [identity.phone, identity.name],
-      );
-      const conversation = await db.query<{ id: string }>(
-        `insert into conversations (lead_id, provider, instance_id, chat_id) values ($1, $2, $3, $4) returning id`,
-        [lead.rows[0]?.id, identity.provider, identity.instanceId, identity.chatId],
-      );
-      const candidate = conversation.rows[0]?.id as string;
-      const claimed = await db.query(
-        `insert into contact_aliases (alias, conversation_id) values ($1, $2) on conflict (alias) do nothing`,
-        [identity.aliases[0], candidate],
-      );
-      if (claimed.rowCount === 1) {
-        id = candidate;
-        created = true;
-      } else {
-        // Another delivery created this contact first: drop ours, use theirs.
-        await db.query(
-          'with gone as (delete from conversations where id = $1 returning lead_id) delete from leads where id in (select lead_id from gone)',
-          [candidate],
-        );
-        id = (await findByAliases(identity.aliases)) as string;
-      }
-    }
+  /** A new lead and its conversation, in one statement. */
+  async function create(identity: ContactIdentity): Promise<string> {
+    const result = await db.query<{ id: string }>(
+      `with lead as (insert into leads (phone, name) values ($1, $2) returning id)
+       insert into conversations (lead_id, provider, instance_id, chat_id)
+       select id, $3, $4, $5 from lead returning id`,
+      [identity.phone, identity.name, identity.provider, identity.instanceId, identity.chatId],
+    );
+    return result.rows[0]?.id as string;
+  }
+
+  async function addAliases(aliases: string[], id: string): Promise<void> {
     await db.query(
       `insert into contact_aliases (alias, conversation_id)
        select unnest($1::text[]), $2 on conflict (alias) do nothing`,
-      [identity.aliases, id],
+      [aliases, id],
     );
-    // Reply where the lead last wrote from; learn the phone and name when first seen.
+  }
+
+  /** Known contact: learn any new alias, reply where they last wrote from, fill phone and name once. */
+  async function refresh(id: string, identity: ContactIdentity): Promise<void> {
     await db.query(
-      `update conversations set provider = $2, instance_id = $3, chat_id = $4, updated_at = now() where id = $1`,
-      [id, identity.provider, identity.instanceId, identity.chatId],
+      `with aliases as (
+         insert into contact_aliases (alias, conversation_id)
+         select unnest($2::text[]), $1 on conflict (alias) do nothing
+       ), conversation as (
+         update conversations set provider = $3, instance_id = $4, chat_id = $5, updated_at = now()
+         where id = $1 returning lead_id
+       )
+       update leads set phone = coalesce(phone, $6), name = coalesce(name, $7), updated_at = now()
+       where id = (select lead_id from conversation)`,
+      [
+        id,
+        identity.aliases,
+        identity.provider,
+        identity.instanceId,
+        identity.chatId,
+        identity.phone,
+        identity.name,
+      ],
     );
+  }
+
+  /**
+   * The conversation of this contact, created on first contact. Safe under concurrent
+   * deliveries: aliases are unique, so racing creators converge on the first alias's owner.
+   * Call inside a transaction. Two statements for a known contact, three or four for a new one.
+   */
+  async function resolve(identity: ContactIdentity): Promise<{ id: string; created: boolean }> {
+    const known = await findByAliases(identity.aliases);
+    if (known) {
+      await refresh(known, identity);
+      return { id: known, created: false };
+    }
+    const candidate = await create(identity);
+    const claimed = await db.query(
+      'insert into contact_aliases (alias, conversation_id) values ($1, $2) on conflict (alias) do nothing',
+      [identity.aliases[0], candidate],
+    );
+    if (claimed.rowCount === 1) {
+      if (identity.aliases.length > 1) await addAliases(identity.aliases.slice(1), candidate);
+      return { id: candidate, created: true };
+    }
+    // Another delivery created this contact first: drop ours, use theirs.
     await db.query(
-      `update leads set phone = coalesce(phone, $2), name = coalesce(name, $3), updated_at = now()
-       where id = (select lead_id from conversations where id = $1)`,
-      [id, identity.phone, identity.name],
+      'with gone as (delete from conversations where id = $1 returning lead_id) delete from leads where id in (select lead_id from gone)',
+      [candidate],
     );
-    return { id, created };
+    const winner = (await findByAliases(identity.aliases)) as string;
+    await refresh(winner, identity);
+    return { id: winner, created: false };
   }
 
   /** Row-locks the conversation for the rest of the transaction: serialises ingest and turns. */
