@@ -88,7 +88,11 @@ describe('raw payload retention', () => {
       eventType: 'ignored' as const,
       payload: null,
     });
-    await repo.insertMany([event('old-1'), event('new-1')], { phone: '5511987650001' }, 'corr');
+    await repo.insertMany(
+      [event('old-1'), event('new-1')],
+      JSON.stringify({ phone: '5511987650001' }),
+      'corr',
+    );
     await pools[0]?.query(
       `update inbound_events set received_at = now() - interval '40 days' where message_id = 'old-1'`,
     );

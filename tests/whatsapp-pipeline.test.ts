@@ -108,6 +108,14 @@ describe('webhook authentication and bad input', () => {
     expect(big.statusCode).toBe(413);
   });
 
+  it('answers 400, not 500, for a body Postgres cannot store (a NUL character)', async () => {
+    const { t } = await start('zapi');
+    const response = await post(t, 'zapi', zapiText({ phone: phoneFor(1), text: 'oi\u0000' }), {}, zapiQuery);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toContain('NUL character');
+    expect(await count(t, 'select 1 from inbound_events')).toBe(0);
+  });
+
   it('records valid JSON of an unknown shape as ignored and answers 200', async () => {
     const { t } = await start('zapi');
     const response = await post(t, 'zapi', { hello: 'world' }, {}, zapiQuery);

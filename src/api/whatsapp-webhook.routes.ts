@@ -14,9 +14,10 @@ function isProvider(name: string): name is WhatsAppProviderName {
   return (WHATSAPP_PROVIDER_NAMES as readonly string[]).includes(name);
 }
 
-function parseJson(raw: Buffer): unknown {
+function parseJson(raw: Buffer): { text: string; value: unknown } {
+  const text = raw.toString('utf8');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return { text, value: JSON.parse(text) };
   } catch {
     throw errors.badRequestJson();
   }
@@ -51,8 +52,9 @@ export const whatsappWebhookRoutes: FastifyPluginAsync<Options> = async (app, { 
     if (!Buffer.isBuffer(request.body)) throw errors.badRequest('send the webhook body as application/json');
     authenticateWebhook(provider, request, request.body, config);
     const body = parseJson(request.body);
-    const parsed = parseWebhook(provider, body);
-    const summary = await ingest.accept(provider, parsed, body, request.id, request.log);
+    const parsed = parseWebhook(provider, body.value);
+    // The body is stored as received: its text is already JSON, no need to serialise it again.
+    const summary = await ingest.accept(provider, parsed, body.text, request.id, request.log);
     return { status: 'accepted', ...summary };
   });
 };

@@ -1,4 +1,8 @@
+import { errors } from '../errors.js';
 import type { Queryable } from './pool.js';
+
+// Postgres refuses \u0000 inside jsonb text (untranslatable_character).
+const UNTRANSLATABLE_CHARACTER = '22P05';
 
 export type InboundEventType = 'message' | 'echo' | 'human_echo' | 'status' | 'ignored';
 
@@ -25,7 +29,11 @@ export function createInboundEventRepo(db: Queryable) {
    * Records all events of one webhook delivery in a single statement; redeliveries of a
    * provider message id are skipped. Returns how many rows were new.
    */
-  async function insertMany(events: NewInboundEvent[], raw: unknown, correlationId: string): Promise<number> {
+  async function insertMany(
+    events: NewInboundEvent[],
+    rawJson: string,
+    correlationId: string,
+  ): Promise<number> {
     if (events.length === 0) return 0;
     const rows = events.map((e) => ({
       provider: e.provider,
@@ -37,17 +45,25 @@ export function createInboundEventRepo(db: Queryable) {
       payload: e.payload,
     }));
     // Named: the webhook's one hot statement is parsed and planned once per connection, not per request.
-    const result = await db.query({
-      name: 'inbound-events-insert-many',
-      text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
-         processed_at, correlation_id, raw)
-       select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
-         case when r.event_type = 'ignored' then now() end, $2, $3
-       from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
-         ignore_reason text, detail text, payload jsonb)
-       on conflict (provider, instance_id, message_id) do nothing`,
-      values: [JSON.stringify(rows), correlationId, JSON.stringify(raw)],
-    });
+    let result: { rowCount: number | null };
+    try {
+      result = await db.query({
+        name: 'inbound-events-insert-many',
+        text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+           processed_at, correlation_id, raw)
+         select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
+           case when r.event_type = 'ignored' then now() end, $2, $3
+         from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
+           ignore_reason text, detail text, payload jsonb)
+         on conflict (provider, instance_id, message_id) do nothing`,
+        values: [JSON.stringify(rows), correlationId, rawJson],
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === UNTRANSLATABLE_CHARACTER) {
+        throw errors.badRequest('webhook body contains a NUL character (\\u0000), which cannot be stored');
+      }
+      throw error;
+    }
     return result.rowCount ?? 0;
   }
 

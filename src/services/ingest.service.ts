@@ -48,12 +48,13 @@ export function createIngestService({ pool, metrics, onAccepted }: Deps) {
   async function accept(
     provider: WhatsAppProviderName,
     parsed: ParsedWebhook,
-    raw: unknown,
+    /** The webhook body exactly as received (JSON text), kept for audit. */
+    rawJson: string,
     correlationId: string,
     log: Pick<Logger, 'info'>,
   ): Promise<IngestSummary> {
     const total = parsed.messages.length + parsed.statuses.length + parsed.ignored.length;
-    const inserted = await inboundEvents.insertMany(toEvents(parsed), raw, correlationId);
+    const inserted = await inboundEvents.insertMany(toEvents(parsed), rawJson, correlationId);
     const summary = {
       received: total,
       duplicates: total - inserted,
