@@ -98,6 +98,14 @@ async function outboxStatus(chatId: string): Promise<string | undefined> {
   return result.rows[0]?.status;
 }
 
+/** No turn is waiting, running or due for retry: whatever recovery would do has been done. */
+async function turnsSettled(): Promise<boolean> {
+  const result = await client.query(
+    `select 1 from pgboss.job where name = 'conversation-turn' and state in ('created', 'retry', 'active')`,
+  );
+  return result.rowCount === 0;
+}
+
 const sendsTo = (to: string) => fake.sends.filter((s) => s.to === to).length;
 /** Send calls that reached the provider for this recipient, answered or not. */
 const sendRequestsTo = (to: string) =>
@@ -146,7 +154,7 @@ describe('crash recovery', () => {
       what: 'the uncertain mark',
       timeoutMs: 45_000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await waitFor(turnsSettled, { what: 'the recovered turn to finish', timeoutMs: 30_000 });
     // The restarted service never called the provider again for this part.
     expect(sendRequestsTo(lead)).toBe(1);
     expect(await outboxStatus(lead)).toBe('uncertain');
@@ -177,7 +185,17 @@ describe('crash recovery', () => {
       what: 'the echo reconciled',
       timeoutMs: 45_000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 7000));
+    // The killed worker's turn is retried after its lease: only once that retry has run is "no resend" proven.
+    await waitFor(
+      async () =>
+        (
+          await client.query(
+            `select 1 from pgboss.job where name = 'conversation-turn' and retry_count > 0 and state = 'completed'`,
+          )
+        ).rowCount === 1,
+      { what: 'the retried turn to complete', timeoutMs: 45_000 },
+    );
+    await waitFor(turnsSettled, { what: 'no turn left to run', timeoutMs: 30_000 });
     expect(sendsTo(lead)).toBe(1);
     expect(await outboxStatus(lead)).toBe('sent');
     const paused = await client.query('select 1 from conversations where paused_at is not null');
