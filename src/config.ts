@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { WHATSAPP_PROVIDER_NAMES } from './integrations/whatsapp/types.js';
 
 /**
  * Every setting of the service, parsed once from the environment. Variable names are a
@@ -49,7 +50,6 @@ const bool = () =>
   );
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const WHATSAPP_PROVIDERS = ['meta', 'zapi', 'evolution', 'console'] as const;
 
 const envSchema = z.object({
   PORT: int(0, 65535),
@@ -77,7 +77,7 @@ const envSchema = z.object({
   WHATSAPP_SEND_TIMEOUT_MS: int(100, 120_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000),
   ADMIN_TOKEN: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
-  WHATSAPP_PROVIDER: z.preprocess(blank, z.enum(WHATSAPP_PROVIDERS).optional()),
+  WHATSAPP_PROVIDER: z.preprocess(blank, z.enum(WHATSAPP_PROVIDER_NAMES).optional()),
   META_APP_SECRET: text(),
   META_VERIFY_TOKEN: text(),
   META_ACCESS_TOKEN: text(),

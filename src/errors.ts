@@ -95,7 +95,6 @@ export const errors = {
     ),
   notFound: (what: string) => new AppError('NOT_FOUND', 404, `${what} not found`),
   conflict: (what: string, cause?: unknown) => new AppError('CONFLICT', 409, what, { cause }),
-  unavailable: (what: string, cause?: unknown) => new AppError('SERVICE_UNAVAILABLE', 503, what, { cause }),
 };
 
 export function isUpstreamError(error: unknown): error is UpstreamError {

@@ -163,8 +163,8 @@ export function createConversationRepo(db: Queryable) {
     id: string,
     owner: string,
     seconds: number,
-  ): Promise<{ exists: boolean; acquired: boolean; heldUntil: Date | null }> {
-    const result = await db.query<{ turn_lease_owner: string; turn_lease_until: Date }>(
+  ): Promise<{ exists: boolean; acquired: boolean }> {
+    const result = await db.query<{ turn_lease_owner: string }>(
       `update conversations set turn_lease_owner = case
            when turn_lease_until is null or turn_lease_until < now() or turn_lease_owner = $2 then $2
            else turn_lease_owner end,
@@ -172,15 +172,11 @@ export function createConversationRepo(db: Queryable) {
            when turn_lease_until is null or turn_lease_until < now() or turn_lease_owner = $2
              then now() + make_interval(secs => $3)
            else turn_lease_until end
-       where id = $1 returning turn_lease_owner, turn_lease_until`,
+       where id = $1 returning turn_lease_owner`,
       [id, owner, seconds],
     );
     const row = result.rows[0];
-    return {
-      exists: row !== undefined,
-      acquired: row?.turn_lease_owner === owner,
-      heldUntil: row?.turn_lease_until ?? null,
-    };
+    return { exists: row !== undefined, acquired: row?.turn_lease_owner === owner };
   }
 
   async function releaseLease(id: string, owner: string): Promise<void> {

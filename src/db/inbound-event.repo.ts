@@ -107,13 +107,6 @@ export function createInboundEventRepo(db: Queryable) {
     await db.query('update inbound_events set processed_at = null where id = $1', [id]);
   }
 
-  async function countPending(): Promise<number> {
-    const result = await db.query<{ n: number }>(
-      'select count(*)::int as n from inbound_events where processed_at is null',
-    );
-    return result.rows[0]?.n ?? 0;
-  }
-
   /** LGPD: raw payloads carry personal data; keep them only as long as the retention setting. */
   async function purgeRaw(olderThanDays: number): Promise<number> {
     const result = await db.query(
@@ -124,7 +117,7 @@ export function createInboundEventRepo(db: Queryable) {
     return result.rowCount ?? 0;
   }
 
-  return { insertMany, claimPending, markProcessed, markFailed, reopen, countPending, purgeRaw };
+  return { insertMany, claimPending, markProcessed, markFailed, reopen, purgeRaw };
 }
 
 export type InboundEventRepo = ReturnType<typeof createInboundEventRepo>;

@@ -22,7 +22,6 @@ export type JobContext = {
   correlationId: string;
   /** 1 on the first run, 2 on the first retry… */
   attempt: number;
-  isLastAttempt: boolean;
   log: Logger;
 };
 
@@ -150,7 +149,6 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
         queue: job.name,
         correlationId,
         attempt,
-        isLastAttempt: job.retryCount >= job.retryLimit,
         log: jobLog,
       });
       metrics.jobsProcessed.inc({ queue: job.name, outcome: 'completed' });

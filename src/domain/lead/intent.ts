@@ -1,3 +1,4 @@
+import { fold } from './extractors/text.js';
 import type { Intent } from './scoring.js';
 
 /**
@@ -29,12 +30,8 @@ const RULES: readonly { intent: Intent; pattern: RegExp }[] = [
   },
 ];
 
-export function foldText(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 export function detectIntent(text: string): Intent | null {
-  const folded = foldText(text);
+  const folded = fold(text);
   return RULES.find((rule) => rule.pattern.test(folded))?.intent ?? null;
 }
 

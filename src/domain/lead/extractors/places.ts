@@ -3,6 +3,7 @@
  * cities. Data only; the matching rules live in location.ts. Aliases are folded (lowercase, no
  * accents); the canonical names keep their accents for the CRM.
  */
+import { fold } from './text.js';
 
 export const UF_CODES = [
   'AC',
@@ -214,7 +215,7 @@ const CITY_ROWS: readonly CityRow[] = [
 ];
 
 export const CITIES: readonly CityEntry[] = CITY_ROWS.map(([name, uf, extra]) => {
-  const ownName = [foldName(name)];
+  const ownName = [fold(name)];
   const isNameAmbiguous = extra?.needsCue ?? false;
   return {
     name,
@@ -223,7 +224,3 @@ export const CITIES: readonly CityEntry[] = CITY_ROWS.map(([name, uf, extra]) =>
     cueOnlyAliases: [...(isNameAmbiguous ? ownName : []), ...(extra?.cueOnlyAliases ?? [])],
   };
 });
-
-function foldName(name: string): string {
-  return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
