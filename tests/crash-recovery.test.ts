@@ -160,6 +160,9 @@ describe('crash recovery', () => {
     expect(await outboxStatus(lead)).toBe('uncertain');
     const events = await client.query(`select type from agent_events where type = 'send_uncertain'`);
     expect(events.rowCount).toBe(1);
+    // The conversation is not stuck on the uncertain part: the lead's next message is answered.
+    await postMeta(second, lead, 'Ainda está aí?');
+    await waitFor(() => sendRequestsTo(lead) === 2, { what: 'the next reply', timeoutMs: 30_000 });
     const admin = await fetch(`http://127.0.0.1:${second.port}/admin/outbox?status=uncertain`, {
       headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     });

@@ -264,6 +264,8 @@ describe('replies', () => {
     expect(letter.error).toMatch(/not on WhatsApp/i);
     expect(await count(t, `select 1 from outbox where status = 'failed'`)).toBe(1);
     expect(await count(t, `select 1 from agent_events where type = 'send_failed'`)).toBe(1);
+    // The refused part closes its turn, so the conversation's next turn is not stuck behind it.
+    expect(await count(t, `select 1 from turns where status = 'failed'`)).toBe(1);
   });
 
   it('updates the delivery status of our reply from Meta receipts, never backwards', async () => {

@@ -206,12 +206,15 @@ export function createOutboxRepo(db: Queryable) {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async function hasUnsentParts(turnId: string): Promise<boolean> {
-    const result = await db.query(
-      `select 1 from outbox where turn_id = $1 and status in ('pending', 'sending') limit 1`,
+  /** How a turn's parts stand: still to send (pending or in flight), and refused for good. */
+  async function turnParts(turnId: string): Promise<{ open: number; failed: number }> {
+    const result = await db.query<{ open: number; failed: number }>(
+      `select count(*) filter (where status in ('pending', 'sending'))::int as open,
+              count(*) filter (where status = 'failed')::int as failed
+       from outbox where turn_id = $1`,
       [turnId],
     );
-    return (result.rowCount ?? 0) > 0;
+    return result.rows[0] ?? { open: 0, failed: 0 };
   }
 
   /** An operator requeued a refused part (after fixing its cause): make it sendable again. */
@@ -242,7 +245,7 @@ export function createOutboxRepo(db: Queryable) {
     markUncertain,
     matchEcho,
     applyDeliveryStatus,
-    hasUnsentParts,
+    turnParts,
     reopenFailed,
     list,
   };

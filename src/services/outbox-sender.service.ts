@@ -2,7 +2,7 @@ import { createAgentEventRepo } from '../db/agent-event.repo.js';
 import { createMessageRepo } from '../db/message.repo.js';
 import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
 import { createPacingRepo } from '../db/pacing.repo.js';
-import { type Pool, withTransaction } from '../db/pool.js';
+import { type Pool, type Queryable, withTransaction } from '../db/pool.js';
 import { createTurnRepo } from '../db/turn.repo.js';
 import { isUpstreamError } from '../errors.js';
 import type { WhatsAppClient } from '../integrations/whatsapp/types.js';
@@ -46,10 +46,22 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
   const random = rest.random ?? Math.random;
   const intervalMs = Math.ceil(60_000 / maxSendsPerMinute);
 
+  /**
+   * Closes the turn once none of its parts is left to send, whatever each part's end (sent,
+   * refused, uncertain): a turn left 'ready' would make every later turn deliver it again instead
+   * of answering the lead.
+   */
+  async function settleTurn(db: Queryable, turnId: string | null): Promise<void> {
+    if (!turnId) return;
+    const parts = await createOutboxRepo(db).turnParts(turnId);
+    if (parts.open === 0) await createTurnRepo(db).finish(turnId, parts.failed > 0 ? 'failed' : 'sent');
+  }
+
   async function reconcileInFlight(item: OutboxItem, log: Logger): Promise<void> {
     // An echo or receipt may already have marked it sent (matchEcho / applyDeliveryStatus).
     const outbox = createOutboxRepo(pool);
     await outbox.markUncertain(item.id, 'a previous run crashed or timed out during the provider call');
+    await settleTurn(pool, item.turnId);
     await createAgentEventRepo(pool).record({
       conversationId: item.conversationId,
       turnId: item.turnId,
@@ -91,9 +103,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         turnId: item.turnId,
         sentAt: now(),
       });
-      if (item.turnId && !(await createOutboxRepo(tx).hasUnsentParts(item.turnId))) {
-        await createTurnRepo(tx).finish(item.turnId, 'sent');
-      }
+      await settleTurn(tx, item.turnId);
     });
   }
 
@@ -121,6 +131,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
       });
       if (isUpstreamError(error) && !error.retryable) {
         await outbox.markFailed(item.id, message);
+        await settleTurn(pool, item.turnId);
         return { status: 'failed', item, error: message };
       }
       // The provider did not take it (or we cannot tell from a transport error before it
