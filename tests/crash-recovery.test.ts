@@ -10,6 +10,7 @@ import { freePort } from './helpers/free-port.js';
 import { createEchoAgent, providerEnv, ZAPI_WEBHOOK_SECRET } from './helpers/pipeline.js';
 import { type ServiceProcess, spawnService, stopService, waitUntilReady } from './helpers/process.js';
 import { startTestService, TEST_ADMIN_TOKEN } from './helpers/service.js';
+import { waitUntilSettled } from './helpers/settled.js';
 import { waitFor } from './helpers/wait.js';
 
 /**
@@ -98,14 +99,6 @@ async function outboxStatus(chatId: string): Promise<string | undefined> {
   return result.rows[0]?.status;
 }
 
-/** No turn is waiting, running or due for retry: whatever recovery would do has been done. */
-async function turnsSettled(): Promise<boolean> {
-  const result = await client.query(
-    `select 1 from pgboss.job where name = 'conversation-turn' and state in ('created', 'retry', 'active')`,
-  );
-  return result.rowCount === 0;
-}
-
 const sendsTo = (to: string) => fake.sends.filter((s) => s.to === to).length;
 /** Send calls that reached the provider for this recipient, answered or not. */
 const sendRequestsTo = (to: string) =>
@@ -131,7 +124,7 @@ describe('crash recovery', () => {
 
     const second = await start('zapi', { WHATSAPP_MAX_SENDS_PER_MINUTE: '6' });
     await waitFor(() => sendsTo(leadB) === 1, { what: 'the reply after the restart', timeoutMs: 45_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitUntilSettled(client);
     expect(sendsTo(leadB)).toBe(1);
     expect(sendsTo(leadA)).toBe(1);
     expect(await outboxStatus(leadB)).toBe('sent');
@@ -154,7 +147,7 @@ describe('crash recovery', () => {
       what: 'the uncertain mark',
       timeoutMs: 45_000,
     });
-    await waitFor(turnsSettled, { what: 'the recovered turn to finish', timeoutMs: 30_000 });
+    await waitUntilSettled(client);
     // The restarted service never called the provider again for this part.
     expect(sendRequestsTo(lead)).toBe(1);
     expect(await outboxStatus(lead)).toBe('uncertain');
@@ -198,9 +191,14 @@ describe('crash recovery', () => {
         ).rowCount === 1,
       { what: 'the retried turn to complete', timeoutMs: 45_000 },
     );
-    await waitFor(turnsSettled, { what: 'no turn left to run', timeoutMs: 30_000 });
+    await waitUntilSettled(client);
     expect(sendsTo(lead)).toBe(1);
     expect(await outboxStatus(lead)).toBe('sent');
+    // The echo closed the turn and put the reply in the transcript the agent reads, once.
+    const turn = await client.query(`select status from turns`);
+    expect(turn.rows.map((row) => row.status)).toEqual(['sent']);
+    const botMessages = await client.query(`select 1 from messages where author = 'bot'`);
+    expect(botMessages.rowCount).toBe(1);
     const paused = await client.query('select 1 from conversations where paused_at is not null');
     expect(paused.rowCount).toBe(0);
     await stopService(second);
@@ -226,7 +224,7 @@ describe('restart inside the burst window', () => {
 
     const second = await startTestService(env, { agent: echo.agent }, first.db);
     await waitFor(() => sendsTo(phoneFor(25)) === 1, { what: 'the reply after the restart' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await waitUntilSettled(second.service.pool);
     expect(sendsTo(phoneFor(25))).toBe(1);
     await second.stop();
   });

@@ -159,13 +159,9 @@ export function createOutboxRepo(db: Queryable) {
     text: string | null;
     providerMessageId: string;
   }) {
-    const result = await db.query<OutboxRow>(
-      `update outbox set echoed_at = now(),
-         provider_message_id = coalesce(provider_message_id, $4),
-         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
-         sent_at = coalesce(sent_at, now())
-       where id = (
-         select id from outbox
+    const result = await db.query<OutboxRow & { previous_status: OutboxStatus }>(
+      `with target as (
+         select id, status as previous_status from outbox
          where provider = $1 and echoed_at is null
            and (provider_message_id = $4
                 or (chat_id = $2 and text = $3 and status in ('sending', 'sent', 'uncertain')
@@ -173,10 +169,17 @@ export function createOutboxRepo(db: Queryable) {
          order by (provider_message_id = $4) desc nulls last, created_at
          limit 1
          for update skip locked)
-       returning *`,
+       update outbox set echoed_at = now(),
+         provider_message_id = coalesce(provider_message_id, $4),
+         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
+         sent_at = coalesce(sent_at, now())
+       from target where outbox.id = target.id
+       returning outbox.*, target.previous_status`,
       [echo.provider, echo.chatId, echo.text, echo.providerMessageId, ECHO_MATCH_WINDOW_MINUTES],
     );
-    return result.rows[0] ? toItem(result.rows[0]) : undefined;
+    const row = result.rows[0];
+    // Confirmed by this echo only: the send's own success was never recorded (the worker died).
+    return row ? { item: toItem(row), confirmedNow: row.previous_status !== 'sent' } : undefined;
   }
 
   /** Applies a delivery receipt; false when no outgoing message has that provider id. */

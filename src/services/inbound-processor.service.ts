@@ -140,7 +140,23 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
       text: message.text,
       providerMessageId: message.messageId,
     });
-    if (ours) return 'echo';
+    if (ours) {
+      // The worker that sent it died before recording it: the echo is our only record of the reply.
+      if (ours.confirmedNow) {
+        await createMessageRepo(tx).insert({
+          conversationId: ours.item.conversationId,
+          direction: 'outbound',
+          author: 'bot',
+          provider: ours.item.provider,
+          providerMessageId: message.messageId,
+          kind: 'text',
+          text: ours.item.text,
+          turnId: ours.item.turnId,
+          sentAt: new Date(message.timestampMs),
+        });
+      }
+      return 'echo';
+    }
     await applyHumanEcho(tx, message);
     return 'human_echo';
   }

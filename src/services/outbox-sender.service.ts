@@ -2,7 +2,7 @@ import { createAgentEventRepo } from '../db/agent-event.repo.js';
 import { createMessageRepo } from '../db/message.repo.js';
 import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
 import { createPacingRepo } from '../db/pacing.repo.js';
-import { type Pool, type Queryable, withTransaction } from '../db/pool.js';
+import { type Pool, withTransaction } from '../db/pool.js';
 import { createTurnRepo } from '../db/turn.repo.js';
 import { isUpstreamError } from '../errors.js';
 import type { WhatsAppClient } from '../integrations/whatsapp/types.js';
@@ -47,21 +47,22 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
   const intervalMs = Math.ceil(60_000 / maxSendsPerMinute);
 
   /**
-   * Closes the turn once none of its parts is left to send, whatever each part's end (sent,
-   * refused, uncertain): a turn left 'ready' would make every later turn deliver it again instead
-   * of answering the lead.
+   * Closes each turn none of whose parts is left to send, however they ended (sent, refused,
+   * uncertain, confirmed by an echo): a turn left 'ready' would make every later turn deliver it
+   * again instead of answering the lead.
    */
-  async function settleTurn(db: Queryable, turnId: string | null): Promise<void> {
-    if (!turnId) return;
-    const parts = await createOutboxRepo(db).turnParts(turnId);
-    if (parts.open === 0) await createTurnRepo(db).finish(turnId, parts.failed > 0 ? 'failed' : 'sent');
+  async function settleTurns(conversationId: string): Promise<void> {
+    const turns = createTurnRepo(pool);
+    for (const turn of (await turns.findOpen(conversationId)).filter((t) => t.status === 'ready')) {
+      const parts = await createOutboxRepo(pool).turnParts(turn.id);
+      if (parts.open === 0) await turns.finish(turn.id, parts.failed > 0 ? 'failed' : 'sent');
+    }
   }
 
   async function reconcileInFlight(item: OutboxItem, log: Logger): Promise<void> {
     // An echo or receipt may already have marked it sent (matchEcho / applyDeliveryStatus).
     const outbox = createOutboxRepo(pool);
     await outbox.markUncertain(item.id, 'a previous run crashed or timed out during the provider call');
-    await settleTurn(pool, item.turnId);
     await createAgentEventRepo(pool).record({
       conversationId: item.conversationId,
       turnId: item.turnId,
@@ -103,7 +104,6 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         turnId: item.turnId,
         sentAt: now(),
       });
-      await settleTurn(tx, item.turnId);
     });
   }
 
@@ -131,7 +131,6 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
       });
       if (isUpstreamError(error) && !error.retryable) {
         await outbox.markFailed(item.id, message);
-        await settleTurn(pool, item.turnId);
         return { status: 'failed', item, error: message };
       }
       // The provider did not take it (or we cannot tell from a transport error before it
@@ -141,8 +140,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
     }
   }
 
-  /** Sends every unsent part of the conversation in order; stops at the first deferral or failure. */
-  async function deliver(conversationId: string, log: Logger): Promise<DeliveryOutcome> {
+  async function sendAll(conversationId: string, log: Logger): Promise<DeliveryOutcome> {
     const items = await createOutboxRepo(pool).unsent(conversationId);
     for (const item of items) {
       if (item.status === 'sending') {
@@ -153,6 +151,13 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
       if (outcome) return outcome;
     }
     return { status: 'done' };
+  }
+
+  /** Sends every unsent part of the conversation in order; stops at the first deferral or failure. */
+  async function deliver(conversationId: string, log: Logger): Promise<DeliveryOutcome> {
+    const outcome = await sendAll(conversationId, log);
+    await settleTurns(conversationId);
+    return outcome;
   }
 
   return { deliver };
