@@ -3,7 +3,7 @@ import { phoneFor, zapiText } from './factories.js';
 import { createFakeWhatsAppProvider, type FakeWhatsAppProvider } from './fakes/whatsapp-provider.js';
 import { createEchoAgent, providerEnv, ZAPI_WEBHOOK_SECRET } from './helpers/pipeline.js';
 import { startTestService, type TestService } from './helpers/service.js';
-import { waitFor } from './helpers/wait.js';
+import { waitUntilSettled } from './helpers/settled.js';
 
 /**
  * Two instances of the service on one database; 200 leads write 3 messages each, each message
@@ -76,18 +76,7 @@ describe('two instances, 200 conversations', () => {
 
     const pool = instances[0]?.service.pool;
     if (!pool) throw new Error('no pool');
-    await waitFor(
-      async () => {
-        const open = await pool.query(
-          `select (select count(*) from messages where author = 'lead' and turn_id is null)
-                + (select count(*) from outbox where status in ('pending', 'sending'))
-                + (select count(*) from inbound_events where processed_at is null) as n`,
-        );
-        return Number(open.rows[0]?.n) === 0;
-      },
-      { what: 'every message answered', timeoutMs: 90_000, intervalMs: 250 },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitUntilSettled(pool, 90_000);
 
     const stored = await pool.query(`select count(*)::int as n from messages where author = 'lead'`);
     expect(stored.rows[0]?.n).toBe(CONVERSATIONS * MESSAGES_EACH);

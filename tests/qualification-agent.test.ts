@@ -5,7 +5,7 @@ import { PRICE_DEFLECTION } from '../src/domain/guardrails/policy.js';
 import { countQuestions } from '../src/domain/guardrails/questions.js';
 import { phoneFor } from './factories.js';
 import { startTestService, type TestService } from './helpers/service.js';
-import { waitFor } from './helpers/wait.js';
+import { waitUntilSettled } from './helpers/settled.js';
 
 /** The qualification agent, offline, through the real pipeline (console provider, real Postgres). */
 let t: TestService | undefined;
@@ -42,22 +42,9 @@ async function lead(phone: string) {
 
 /** Sends each message once the previous one is fully handled: answered, and its reply sent. */
 async function conversation(phone: string, messages: string[]): Promise<string[]> {
-  for (const [i, text] of messages.entries()) {
+  for (const text of messages) {
     await say(phone, text);
-    await waitFor(
-      async () => {
-        const state = await t?.service.pool.query<{ answered: number; open: number }>(
-          `select (select count(*)::int from messages m join conversations c on c.id = m.conversation_id
-                     where c.chat_id = $1 and m.author = 'lead' and m.turn_id is not null) as answered,
-                  (select count(*)::int from turns where status in ('generating', 'ready'))
-                + (select count(*)::int from outbox where status in ('pending', 'sending')) as open`,
-          [phone],
-        );
-        const row = state?.rows[0];
-        return row?.answered === i + 1 && row.open === 0;
-      },
-      { what: `message ${i + 1} handled` },
-    );
+    if (t) await waitUntilSettled(t.service.pool);
   }
   return replies(phone);
 }

@@ -10,6 +10,7 @@ import {
   ZAPI_WEBHOOK_SECRET,
 } from './helpers/pipeline.js';
 import { startTestService, type TestService } from './helpers/service.js';
+import { waitUntilSettled } from './helpers/settled.js';
 import { waitFor } from './helpers/wait.js';
 
 let fake: FakeWhatsAppProvider;
@@ -179,7 +180,7 @@ describe('replies', () => {
     );
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
     await waitFor(() => fake.sends.length === 1, { what: 'the reply' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await waitUntilSettled(t.service.pool);
     expect(fake.sends).toHaveLength(1);
     expect(fake.sends[0]).toMatchObject({
       provider: 'zapi',
@@ -195,7 +196,7 @@ describe('replies', () => {
       await post(t, 'evolution', evolutionText({ phone: phoneFor(3), text }), {}, query);
     }
     await waitFor(() => fake.sends.length === 1, { what: 'the reply' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await waitUntilSettled(t.service.pool);
     expect(calls).toHaveLength(1);
     expect(fake.sends).toHaveLength(1);
     expect(fake.sends[0]?.text).toBe(
@@ -220,7 +221,7 @@ describe('replies', () => {
     gated = false;
     release();
     await waitFor(() => fake.sends.length === 1, { what: 'the reply' });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await waitUntilSettled(t.service.pool);
     expect(fake.sends.map((s) => s.text)).toEqual(['Recebi: primeira | segunda']);
     expect(await count(t, `select 1 from turns where status = 'superseded'`)).toBe(1);
   });
@@ -395,7 +396,7 @@ describe('turn jobs', () => {
           .rowCount === 1,
       { what: 'the job to complete' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitUntilSettled(t.service.pool);
     const waiting = await t.service.pool.query(
       `select 1 from pgboss.job where name = 'conversation-turn' and state in ('created', 'retry', 'active')`,
     );
