@@ -45,6 +45,11 @@ export class UpstreamError extends AppError {
   /** From a 429/503 `Retry-After`, when the upstream said how long to wait. */
   readonly retryAfterMs: number | undefined;
   readonly upstreamStatus: number | undefined;
+  /**
+   * The request went out but no answer came back (timeout, dropped connection): the upstream
+   * may have done the work. A non-idempotent call (a WhatsApp send) must not be repeated blindly.
+   */
+  readonly mayHaveSucceeded: boolean;
 
   constructor(
     system: string,
@@ -53,6 +58,7 @@ export class UpstreamError extends AppError {
       retryable: boolean;
       retryAfterMs?: number;
       upstreamStatus?: number;
+      mayHaveSucceeded?: boolean;
       details?: unknown;
       cause?: unknown;
     },
@@ -66,6 +72,7 @@ export class UpstreamError extends AppError {
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
     this.upstreamStatus = options.upstreamStatus;
+    this.mayHaveSucceeded = options.mayHaveSucceeded ?? false;
   }
 }
 

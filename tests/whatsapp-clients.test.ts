@@ -618,10 +618,16 @@ describe('http error mapping', () => {
     const wrapped = new TypeError('fetch failed', { cause: refused });
     expect(upstreamErrorFromTransport('chatwoot', wrapped)).toMatchObject({
       retryable: true,
+      mayHaveSucceeded: false,
       cause: wrapped,
     });
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    expect(upstreamErrorFromTransport('chatwoot', timeout).retryable).toBe(true);
+    expect(upstreamErrorFromTransport('chatwoot', timeout)).toMatchObject({
+      retryable: true,
+      mayHaveSucceeded: true,
+    });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(upstreamErrorFromTransport('chatwoot', reset).mayHaveSucceeded).toBe(true);
     const aborted = new DOMException('This operation was aborted', 'AbortError');
     expect(upstreamErrorFromTransport('chatwoot', aborted).retryable).toBe(false);
     expect(upstreamErrorFromTransport('chatwoot', new Error('bug')).retryable).toBe(false);

@@ -10,7 +10,7 @@ import {
   ZAPI_WEBHOOK_SECRET,
 } from './helpers/pipeline.js';
 import { startTestService, type TestService } from './helpers/service.js';
-import { waitUntilSettled } from './helpers/settled.js';
+import { pipelineState, waitUntilSettled } from './helpers/settled.js';
 import { waitFor } from './helpers/wait.js';
 
 let fake: FakeWhatsAppProvider;
@@ -227,7 +227,7 @@ describe('replies', () => {
   });
 
   it('delivers the reply after the provider fails with 500, 429 and a timeout', async () => {
-    const { t } = await start('meta');
+    const { t } = await start('meta', { WHATSAPP_SEND_TIMEOUT_MS: '1500' });
     fake.fail(1, { status: 500 });
     fake.fail(1, { status: 429, retryAfterSeconds: 1 });
     fake.fail(1, { delayMs: 3000 });
@@ -319,10 +319,46 @@ describe('human echoes', () => {
       zapiQuery,
     );
     await post(t, 'zapi', zapiText({ phone: phoneFor(8), text: 'dois' }), {}, zapiQuery);
-    await waitFor(() => fake.sends.length === 2, { what: 'the second reply' });
+    await waitFor(() => fake.sends.length === 2, {
+      what: 'the second reply',
+      diagnose: () => pipelineState(t.service.pool),
+    });
+    await waitUntilSettled(t.service.pool);
     expect(await count(t, `select 1 from inbound_events where event_type = 'echo'`)).toBe(1);
     expect(await count(t, `select 1 from conversations where paused_at is not null`)).toBe(0);
+    // Whether the echo or the send's response came first, the reply is in the transcript once.
+    expect(await count(t, `select 1 from messages where author = 'bot'`)).toBe(2);
   });
+
+  it('takes the echo of a send that failed in transit as ours: no takeover, never sent twice', async () => {
+    const { t } = await start('zapi');
+    // Z-API takes the message, then the connection drops: the part goes back to pending.
+    fake.fail(1, { dropAfterAccept: true });
+    await post(t, 'zapi', zapiText({ phone: phoneFor(10), text: 'um' }), {}, zapiQuery);
+    await waitFor(
+      async () => (await count(t, `select 1 from outbox where status = 'pending' and attempts = 1`)) === 1,
+      { what: 'the part released after the dropped connection' },
+    );
+    const ours = fake.sends[0];
+    await post(
+      t,
+      'zapi',
+      zapiText({
+        phone: phoneFor(10),
+        text: ours?.text ?? '',
+        messageId: ours?.providerMessageId,
+        fromMe: true,
+      }),
+      {},
+      zapiQuery,
+    );
+    await post(t, 'zapi', zapiText({ phone: phoneFor(10), text: 'dois' }), {}, zapiQuery);
+    await waitFor(() => fake.sends.length === 2, { what: 'the second reply', timeoutMs: 20_000 });
+    await waitUntilSettled(t.service.pool);
+    expect(fake.sends.map((s) => s.text)).toEqual(['Recebi: um', 'Recebi: dois']);
+    expect(await count(t, `select 1 from conversations where paused_at is not null`)).toBe(0);
+    expect(await count(t, `select 1 from messages where author = 'bot'`)).toBe(2);
+  }, 30_000);
 
   it('pauses the bot when a human answers from the phone, and stays silent afterwards', async () => {
     const { t } = await start('zapi');

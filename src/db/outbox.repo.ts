@@ -120,13 +120,15 @@ export function createOutboxRepo(db: Queryable) {
     return result.rowCount === 1;
   }
 
-  async function markSent(id: string, providerMessageId: string | null): Promise<void> {
-    await db.query(
+  /** False when an echo already recorded the part (it beat the send's HTTP response). */
+  async function markSent(id: string, providerMessageId: string | null): Promise<boolean> {
+    const result = await db.query(
       `update outbox set status = 'sent', sent_at = now(), last_error = null,
          provider_message_id = coalesce(provider_message_id, $2)
-       where id = $1`,
+       where id = $1 and status = 'sending'`,
       [id, providerMessageId],
     );
+    return result.rowCount === 1;
   }
 
   /** The provider refused before doing anything (retryable): the part may be sent again. */
@@ -150,8 +152,9 @@ export function createOutboxRepo(db: Queryable) {
 
   /**
    * Recognises a fromMe echo as one of our sends: by provider id when the send already
-   * returned, else by chat and text among recent in-flight or sent parts (the echo can beat the
-   * send's HTTP response). Returns the matched part, which is marked echoed (and sent).
+   * returned, else by chat and text among recent attempted parts. The echo can beat the send's
+   * HTTP response, or follow a send that timed out and was put back to pending: either way the
+   * provider did send it, so it is marked sent (and never sent again), not taken for a human.
    */
   async function matchEcho(echo: {
     provider: string;
@@ -164,14 +167,15 @@ export function createOutboxRepo(db: Queryable) {
          select id, status as previous_status from outbox
          where provider = $1 and echoed_at is null
            and (provider_message_id = $4
-                or (chat_id = $2 and text = $3 and status in ('sending', 'sent', 'uncertain')
+                or (chat_id = $2 and text = $3
+                    and (status in ('sending', 'sent', 'uncertain') or (status = 'pending' and attempts > 0))
                     and coalesce(sending_at, created_at) > now() - make_interval(mins => $5)))
          order by (provider_message_id = $4) desc nulls last, created_at
          limit 1
          for update skip locked)
        update outbox set echoed_at = now(),
          provider_message_id = coalesce(provider_message_id, $4),
-         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
+         status = case when status in ('pending', 'sending', 'uncertain') then 'sent' else status end,
          sent_at = coalesce(sent_at, now())
        from target where outbox.id = target.id
        returning outbox.*, target.previous_status`,

@@ -105,11 +105,16 @@ function errorChain(error: unknown): ErrorLike[] {
   return chain;
 }
 
-function describeTransportFailure(error: unknown): { message: string; retryable: boolean } {
+type TransportFailure = { message: string; retryable: boolean; mayHaveSucceeded: boolean };
+
+function describeTransportFailure(error: unknown): TransportFailure {
   const chain = errorChain(error);
   const codeOf = (e: ErrorLike) => (typeof e.code === 'string' ? e.code : undefined);
+  if (chain.some((e) => codeOf(e) === 'UND_ERR_CONNECT_TIMEOUT')) {
+    return { message: 'timed out connecting', retryable: true, mayHaveSucceeded: false };
+  }
   if (chain.some((e) => e.name === 'TimeoutError' || TIMEOUT_ERROR_CODES.has(codeOf(e) ?? ''))) {
-    return { message: 'timed out waiting for the response', retryable: true };
+    return { message: 'timed out waiting for the response', retryable: true, mayHaveSucceeded: true };
   }
   const network = chain.find((e) => NETWORK_ERROR_CODES.has(codeOf(e) ?? ''));
   if (network) {
@@ -122,18 +127,25 @@ function describeTransportFailure(error: unknown): { message: string; retryable:
         ? `connection lost before a response (${code}); the request may have been processed`
         : `connection failed (${code})`,
       retryable: true,
+      mayHaveSucceeded: lost,
     };
   }
   // Our own caller cancelled (shutdown): nothing to retry.
-  if (chain.some((e) => e.name === 'AbortError')) return { message: 'request aborted', retryable: false };
+  if (chain.some((e) => e.name === 'AbortError')) {
+    return { message: 'request aborted', retryable: false, mayHaveSucceeded: false };
+  }
   const first = chain[0];
   const text = typeof first?.message === 'string' ? first.message : String(error);
-  return { message: `request failed: ${truncateProviderMessage(text)}`, retryable: false };
+  return {
+    message: `request failed: ${truncateProviderMessage(text)}`,
+    retryable: false,
+    mayHaveSucceeded: false,
+  };
 }
 
 /** No usable answer: timeout, refused or dropped connection, DNS failure, or a local bug. */
 export function upstreamErrorFromTransport(system: string, error: unknown): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  const { message, retryable } = describeTransportFailure(error);
-  return new UpstreamError(system, message, { retryable, cause: error });
+  const { message, ...flags } = describeTransportFailure(error);
+  return new UpstreamError(system, message, { ...flags, cause: error });
 }

@@ -92,7 +92,8 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
 
   async function recordSent(item: OutboxItem, providerMessageId: string | null): Promise<void> {
     await withTransaction(pool, async (tx) => {
-      await createOutboxRepo(tx).markSent(item.id, providerMessageId);
+      // When the echo came first, it has already put the reply in the transcript.
+      if (!(await createOutboxRepo(tx).markSent(item.id, providerMessageId))) return;
       await createMessageRepo(tx).insert({
         conversationId: item.conversationId,
         direction: 'outbound',
@@ -133,9 +134,16 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         await outbox.markFailed(item.id, message);
         return { status: 'failed', item, error: message };
       }
-      // The provider did not take it (or we cannot tell from a transport error before it
-      // answered): the part goes back to pending and the job retries with backoff.
+      // The provider did not take it, or we cannot tell: the part goes back to pending and the
+      // job retries after its backoff. In that wait a provider that echoes our sends (Z-API,
+      // Evolution) reports one that did go out, and matchEcho marks it sent: it is not resent.
       await outbox.release(item.id, message);
+      if (isUpstreamError(error) && error.mayHaveSucceeded) {
+        log.warn(
+          { outboxId: item.id, conversationId: item.conversationId },
+          'reply part may have reached the provider: retrying later unless its echo confirms it',
+        );
+      }
       throw error;
     }
   }

@@ -37,7 +37,8 @@ export function providerEnv(
     EVOLUTION_WEBHOOK_SECRET,
     MESSAGE_BUFFER_MS: '300',
     WHATSAPP_MAX_SENDS_PER_MINUTE: '60000',
-    WHATSAPP_SEND_TIMEOUT_MS: '1500',
+    // Generous: a send timing out on a loaded CI machine takes the slower retry path.
+    WHATSAPP_SEND_TIMEOUT_MS: '5000',
     JOB_MAINTENANCE_INTERVAL_SECONDS: '1',
   };
   const byProvider = {

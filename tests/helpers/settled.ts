@@ -21,3 +21,20 @@ export async function isSettled(db: Queryable): Promise<boolean> {
 export function waitUntilSettled(db: Queryable, timeoutMs = 30_000): Promise<boolean> {
   return waitFor(() => isSettled(db), { what: 'the pipeline to settle', timeoutMs, intervalMs: 100 });
 }
+
+/** What a timed-out pipeline test prints: where each message, turn, part and job stands. */
+export async function pipelineState(db: Queryable) {
+  const rows = async (sql: string) => (await db.query(sql)).rows;
+  return {
+    events: await rows(
+      `select id, event_type, processed_at is not null as processed, detail from inbound_events order by id`,
+    ),
+    messages: await rows(`select id, author, text, turn_id from messages order by id`),
+    turns: await rows(`select id, status, created_at from turns order by created_at`),
+    outbox: await rows(`select id, status, attempts, last_error, echoed_at from outbox order by created_at`),
+    conversations: await rows(`select id, paused_at, buffer_deadline, turn_lease_owner from conversations`),
+    jobs: await rows(
+      `select state, retry_count, start_after, output from pgboss.job where name = 'conversation-turn' order by created_on`,
+    ),
+  };
+}

@@ -1,7 +1,15 @@
+type WaitOptions = {
+  timeoutMs?: number;
+  intervalMs?: number;
+  what?: string;
+  /** On timeout, what the test should show about the state it was waiting on (rows, logs). */
+  diagnose?: () => Promise<unknown> | unknown;
+};
+
 /** Polls `probe` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(
   probe: () => Promise<T> | T,
-  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+  { timeoutMs = 10_000, intervalMs = 50, what = 'condition', diagnose }: WaitOptions = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -14,5 +22,6 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+  const state = diagnose ? `\nstate: ${JSON.stringify(await diagnose(), null, 1)}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state}`, { cause: lastError });
 }

@@ -34,16 +34,24 @@ export function withResilience<C extends WhatsAppClient>(
       retries: settings.retries,
       minTimeout: settings.minTimeoutMs,
       randomize: true,
+      // A send that may have gone out is not repeated here: the outbox first waits for the
+      // provider's echo or receipt, so the lead does not get the message twice.
       shouldRetry: ({ error }) =>
-        isUpstreamError(error) && error.retryable && (error.retryAfterMs ?? 0) <= settings.maxRetryAfterMs,
+        isUpstreamError(error) &&
+        error.retryable &&
+        !error.mayHaveSucceeded &&
+        (error.retryAfterMs ?? 0) <= settings.maxRetryAfterMs,
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         log.warn(
           { provider: client.provider, attemptNumber, retriesLeft, err: error },
           'WhatsApp send failed',
         );
-        // Honour the provider's Retry-After on top of p-retry's own backoff.
+        // Honour the provider's Retry-After on top of p-retry's own backoff. p-retry calls this
+        // before shouldRetry, so a wait too long to retry here must not be slept through either.
         const wait = isUpstreamError(error) ? (error.retryAfterMs ?? 0) : 0;
-        if (retriesLeft > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (retriesLeft > 0 && wait > 0 && wait <= settings.maxRetryAfterMs) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
       },
     });
   }
