@@ -19,6 +19,13 @@ describe('detectIntent', () => {
     expect(detectIntent('Boa tarde, tudo bem?')).toBeNull();
   });
 
+  it('reads a purchase said in the negative as research', () => {
+    expect(detectIntent('Estamos só vendo rotuladoras, sem previsão de compra.')).toBe('pesquisa');
+    expect(detectIntent('ainda não vamos comprar, quero conhecer')).toBe('pesquisa');
+    expect(detectIntent('não pretendemos comprar este ano')).toBe('pesquisa');
+    expect(detectIntent('queremos comprar uma envasadora')).toBe('compra');
+  });
+
   it('lets a student stay a student even when they say they want to buy', () => {
     expect(detectIntent('sou estudante e quero comprar uma máquina para o TCC')).toBe('estudante');
   });

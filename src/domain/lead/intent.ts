@@ -17,6 +17,12 @@ const RULES: readonly { intent: Intent; pattern: RegExp }[] = [
     pattern:
       /\b(?:vaga|emprego|curriculo|trabalhar com voces|estagio|sou fornecedor|oferecer (?:nossos|meus) servicos|parceria comercial|vender para voces)\b/,
   },
+  {
+    // A purchase said in the negative is research, not buying: "sem previsão de compra".
+    intent: 'pesquisa',
+    pattern:
+      /\b(?:sem (?:previsao|plano|data|intencao) de compr\w*|(?:ainda )?nao (?:vamos|vou|pretend\w*|planej\w*|estamos pensando em|penso em|e pra|e para) compr\w*|ainda nao (?:e )?(?:pra )?compr\w*)\b/,
+  },
   { intent: 'revenda', pattern: /\b(?:revend\w*|representante comercial|distribuidor\w*|revenda)\b/ },
   {
     intent: 'compra',

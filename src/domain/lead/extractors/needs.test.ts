@@ -134,6 +134,10 @@ describe('extractUrgency', () => {
 describe('extractApplication', () => {
   it.each([
     ['para envasar molho de tomate', 'molho de tomate'],
+    ['preciso de uma envazadora pra xampu em sao paulo', 'xampu'],
+    ['queremos uma envasadora para iogurte', 'iogurte'],
+    ['envasadora para envasar xarope de groselha', 'xarope de groselha'],
+    ['a gente trabalha com shampoo', 'shampoo'],
     ['pra envasar água mineral 2 mil frascos por hora', 'água mineral'],
     ['temos uma linha de cosméticos', 'cosméticos'],
     ['produzimos detergente', 'detergente'],
@@ -154,6 +158,8 @@ describe('extractApplication', () => {
     'linha de envase completa',
     'preciso de uma envasadora',
     'produzimos muito',
+    'rotuladora para minha fábrica',
+    'máquina pra 500 ml',
   ])('finds nothing in %j', (text) => {
     expect(extractApplication(text)).toBeNull();
   });

@@ -197,14 +197,16 @@ function urgencyForDays(days: number): Urgency {
 
 /** Cues after which the lead names what they make or fill. */
 const APPLICATION_CUES =
-  /(?<![a-z])(?:(?:para|pra|p\/)\s+(?:envasar|encher|embalar|rotular|tampar|selar|dosar)|(?:envase|envasamento|embalagem|fabrica|fabricante|fabricantes|industria|producao|linha)\s+de|(?:envasamos|embalamos|fabricamos|produzimos|fazemos|fabrico|produzo|envaso|envasa|produz|fabrica)|trabalhamos\s+com|(?:nosso|meu)\s+produto\s+(?:e|eh|:)|(?:somos|sou)\s+(?:uma?\s+)?(?:fabrica|industria|fabricante)\s+de)\s+/g;
+  /(?<![a-z])(?:(?:para|pra|p\/)\s+(?:envasar|encher|embalar|rotular|tampar|selar|dosar)|(?:envase|envasamento|embalagem|fabrica|fabricante|fabricantes|industria|producao|linha)\s+de|(?:envasamos|embalamos|fabricamos|produzimos|fazemos|fabrico|produzo|envaso|envasa|produz|fabrica)|(?:trabalhamos|a gente trabalha|trabalho)\s+com|(?:envas|envaz|enched|rotulad|tampad|rosquead|selad|dosad|encartuch|maquina|equipamento|esteira)\w*\s+(?:para|pra|p\/)(?:\s+(?:envasar|encher|embalar|rotular|tampar|selar|dosar))?|(?:nosso|meu)\s+produto\s+(?:e|eh|:)|(?:somos|sou)\s+(?:uma?\s+)?(?:fabrica|industria|fabricante)\s+de)\s+/g;
 /** What follows a cue but is not an application: "linha de produção", "fazemos um orçamento". */
 const GENERIC_OBJECTS = new Set(
-  'envase envasamento producao montagem embalagem embalagens maquina maquinas equipamento equipamentos orcamento orcamentos tudo isso isto varios varias muito muitos questao parte pesquisa negocio'.split(
+  'envase envasamento producao montagem embalagem embalagens maquina maquinas equipamento equipamentos orcamento orcamentos tudo isso isto varios varias muito muitos questao parte pesquisa negocio envasar encher embalar rotular tampar selar dosar fabrica empresa industria linha ontem hoje amanha ja agora'.split(
     ' ',
   ),
 );
-const LEADING_ARTICLES = new Set('o a os as um uma uns umas nosso nossa nossos nossas de do da e'.split(' '));
+const LEADING_ARTICLES = new Set(
+  'o a os as um uma uns umas nosso nossa nossos nossas minha meu de do da e'.split(' '),
+);
 const APPLICATION_STOPS = new Set(
   'que com em para pra por numa num no na aproximadamente cerca mais tambem atualmente hoje ja preciso precisamos queremos quero gostaria gostariamos estamos'.split(
     ' ',
