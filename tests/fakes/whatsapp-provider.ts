@@ -127,6 +127,9 @@ function providerError(provider: FakeProvider, status: number, message: string, 
   return { status, body: { status, error: STATUS_CODES[status], response: { message: [message] } } };
 }
 
+const ECHO_RETRIES = 5;
+const ECHO_RETRY_MS = 1_000;
+
 export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}) {
   let random = seededRandom(seed);
   let baseUrl = '';
@@ -225,20 +228,30 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     if (!echo) return;
     const attempt: EchoAttempt = { provider: send.provider, messageId: id, status: null, error: null };
     echoes.push(attempt);
-    fetch(echo.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...echo.headers },
-      body: JSON.stringify(echoBody(send, id, echo)),
-      signal: AbortSignal.timeout(5_000),
-    }).then(
-      (response) => {
-        attempt.status = response.status;
-        return response.arrayBuffer();
-      },
-      (error: unknown) => {
-        attempt.error = String(error);
-      },
-    );
+    // Webhook senders retry a receiver that is down (restarting): a few tries, a second apart.
+    const deliver = (triesLeft: number) =>
+      fetch(echo.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...echo.headers },
+        body: JSON.stringify(echoBody(send, id, echo)),
+        signal: AbortSignal.timeout(5_000),
+      }).then(
+        (response) => {
+          attempt.status = response.status;
+          return response.arrayBuffer();
+        },
+        (error: unknown) => {
+          attempt.error = String(error);
+          if (triesLeft > 0) {
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              void deliver(triesLeft - 1);
+            }, ECHO_RETRY_MS);
+            timers.add(timer);
+          }
+        },
+      );
+    void deliver(ECHO_RETRIES);
   }
 
   function accept(res: ServerResponse, send: Send, isDropped: boolean): Outcome {
