@@ -96,6 +96,11 @@ const envSchema = z.object({
   OPENAI_BASE_URL: url('OpenAI-compatible API'),
   OPENAI_MODEL: text(),
   OPENAI_TRANSCRIPTION_MODEL: text(),
+  OPENAI_TIMEOUT_MS: int(1000, 300_000),
+  OPENAI_MAX_RETRIES: int(0, 10),
+  AGENT_TOOLS_MODE: z.preprocess(blank, z.enum(['stub', 'live']).optional()),
+  AGENT_HISTORY_MESSAGES: int(2, 100),
+  KNOWLEDGE_DIR: text(),
   PIPERUN_BASE_URL: url('PipeRun API'),
   PIPERUN_TOKEN: text(),
   PIPERUN_PIPELINE_ID: id(),
@@ -261,6 +266,15 @@ function toConfig(env: Env) {
       baseUrl: env.OPENAI_BASE_URL,
       model: env.OPENAI_MODEL ?? 'gpt-4o-mini',
       transcriptionModel: env.OPENAI_TRANSCRIPTION_MODEL ?? 'whisper-1',
+      timeoutMs: env.OPENAI_TIMEOUT_MS ?? 20_000,
+      maxRetries: env.OPENAI_MAX_RETRIES ?? 2,
+    },
+    agent: {
+      // live: tools write our own tables (lead, quote, company); stub: they only record the intent.
+      toolsMode: env.AGENT_TOOLS_MODE ?? 'live',
+      // The last N messages go to the model verbatim; older ones live on in the rolling summary.
+      historyMessages: env.AGENT_HISTORY_MESSAGES ?? 12,
+      knowledgeDir: env.KNOWLEDGE_DIR ?? './knowledge',
     },
     piperun: {
       baseUrl: env.PIPERUN_BASE_URL ?? 'https://api.pipe.run/v1',

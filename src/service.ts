@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pRetry from 'p-retry';
 import type { ConversationAgent } from './agents/agent.js';
+import { loadSystemPrompt } from './agents/llm/prompt.js';
 import { createQualificationAgent } from './agents/qualification.agent.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -9,6 +10,7 @@ import { createInboundEventRepo } from './db/inbound-event.repo.js';
 import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-queue.js';
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
+import { createLlmClient } from './integrations/openai/chat-client.js';
 import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
 import { withResilience } from './integrations/whatsapp/resilient-client.js';
 import type { Logger } from './observability/logger.js';
@@ -22,6 +24,7 @@ import {
   type InboundProcessor,
 } from './services/inbound-processor.service.js';
 import { createIngestService } from './services/ingest.service.js';
+import { loadProductCatalogue, syncKnowledge } from './services/knowledge.service.js';
 import { createOutboxQueries } from './services/outbox-queries.service.js';
 import { createOutboxSender } from './services/outbox-sender.service.js';
 import { createReadinessCheck } from './services/readiness.service.js';
@@ -129,6 +132,34 @@ function registerJobs(
   });
 }
 
+/** The qualification agent as configured: with the model when OPENAI_API_KEY is set. */
+async function createAgent({
+  config,
+  pool,
+  metrics,
+  log,
+}: {
+  config: Config;
+  pool: Pool;
+  metrics: Metrics;
+  log: Logger;
+}): Promise<ConversationAgent> {
+  const catalogue = await loadProductCatalogue(config.agent.knowledgeDir);
+  const { apiKey, ...openai } = config.openai;
+  const llm = apiKey ? createLlmClient({ apiKey, ...openai }, log, metrics) : undefined;
+  if (!llm) log.info('no OPENAI_API_KEY: the offline qualification policy answers');
+  return createQualificationAgent({
+    pool,
+    metrics,
+    log,
+    llm,
+    prompt: llm ? loadSystemPrompt() : undefined,
+    toolsMode: config.agent.toolsMode,
+    historyMessages: config.agent.historyMessages,
+    catalogue: catalogue.length > 0 ? catalogue : undefined,
+  });
+}
+
 export async function startService(
   config: Config,
   log: Logger,
@@ -157,7 +188,7 @@ export async function startService(
   const turn = createConversationTurn({
     pool,
     queue,
-    agent: overrides.agent ?? createQualificationAgent({ pool, metrics }),
+    agent: overrides.agent ?? (await createAgent({ config, pool, metrics, log })),
     outbox: createOutboxSender({
       pool,
       client,
@@ -174,6 +205,7 @@ export async function startService(
   try {
     await waitForDatabase({ pool, connectionString, budgetMs: config.database.connectTimeoutMs, log });
     await migrate({ pool, log, installers: [queueSchemaInstaller] });
+    await syncKnowledge(pool, config.agent.knowledgeDir, log);
     await queue.start();
     inbound.start();
     const readiness = createReadinessCheck({

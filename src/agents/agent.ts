@@ -22,6 +22,10 @@ export type AgentInput = {
 export type AgentReply = {
   /** What the lead receives; null or empty means "say nothing this turn". */
   text: string | null;
+  /** The system prompt (or offline policy) version that wrote it; stored on the turn. */
+  promptVersion?: string;
+  /** LLM tokens spent on the turn, all calls summed; stored on the turn. */
+  usage?: { promptTokens: number; completionTokens: number; totalTokens: number; calls: number };
   /** Stored with the turn: prompt version, model, token usage, tool calls… */
   metadata?: Record<string, unknown>;
 };

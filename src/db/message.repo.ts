@@ -98,11 +98,24 @@ export function createMessageRepo(db: Queryable) {
     return result.rows.map(toMessage);
   }
 
+  /** Messages with afterId < id < beforeId, oldest first: what fell out of the agent's window. */
+  async function between(
+    conversationId: string,
+    afterId: number,
+    beforeId: number,
+  ): Promise<StoredMessage[]> {
+    const result = await db.query<MessageRow>(
+      'select * from messages where conversation_id = $1 and id > $2 and id < $3 order by id',
+      [conversationId, afterId, beforeId],
+    );
+    return result.rows.map(toMessage);
+  }
+
   async function assignTurn(ids: number[], turnId: string): Promise<void> {
     await db.query('update messages set turn_id = $2 where id = any($1::bigint[])', [ids, turnId]);
   }
 
-  return { insert, unanswered, recent, assignTurn };
+  return { insert, unanswered, recent, between, assignTurn };
 }
 
 export type MessageRepo = ReturnType<typeof createMessageRepo>;

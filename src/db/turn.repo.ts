@@ -59,13 +59,21 @@ export function createTurnRepo(db: Queryable) {
   async function finish(
     id: string,
     status: TurnStatus,
-    fields: { reply?: string; agent?: unknown } = {},
+    fields: { reply?: string; agent?: unknown; promptVersion?: string; usage?: unknown } = {},
   ): Promise<void> {
     await db.query(
       `update turns set status = $2, reply = coalesce($3, reply), agent = coalesce($4::jsonb, agent),
+         prompt_version = coalesce($5, prompt_version), usage = coalesce($6::jsonb, usage),
          finished_at = case when $2 in ('generating', 'ready') then null else now() end
        where id = $1`,
-      [id, status, fields.reply ?? null, fields.agent === undefined ? null : JSON.stringify(fields.agent)],
+      [
+        id,
+        status,
+        fields.reply ?? null,
+        fields.agent === undefined ? null : JSON.stringify(fields.agent),
+        fields.promptVersion ?? null,
+        fields.usage === undefined ? null : JSON.stringify(fields.usage),
+      ],
     );
   }
 

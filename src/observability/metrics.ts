@@ -101,9 +101,56 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const llmCalls = new Counter({
+    name: 'llm_calls_total',
+    help: 'LLM calls by purpose (reply, regenerate, summary) and outcome (ok, error, circuit_open)',
+    labelNames: ['purpose', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  const llmTokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'Tokens reported by the LLM, by kind (prompt, completion)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+
+  const llmDuration = new Histogram({
+    name: 'llm_call_duration_seconds',
+    help: 'LLM call latency, retries included',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32],
+    registers: [registry],
+  });
+
+  const llmCircuitOpen = new Gauge({
+    name: 'llm_circuit_open',
+    help: '1 while the LLM circuit breaker is open (the offline policy answers)',
+    registers: [registry],
+  });
+
+  const agentFallbacks = new Counter({
+    name: 'agent_offline_fallbacks_total',
+    help: 'Turns answered by the offline policy although an LLM is configured, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+
+  const toolCalls = new Counter({
+    name: 'agent_tool_calls_total',
+    help: 'Tool calls by the model, by tool and outcome (ok, invalid, error)',
+    labelNames: ['tool', 'outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     guardrailHits,
+    llmCalls,
+    llmTokens,
+    llmDuration,
+    llmCircuitOpen,
+    agentFallbacks,
+    toolCalls,
     httpRequestDuration,
     jobsProcessed,
     jobDuration,

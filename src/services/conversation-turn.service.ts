@@ -117,7 +117,11 @@ export function createConversationTurn({
   }
 
   /** Step 4: keep the reply only if the conversation is still as the agent saw it. */
-  async function commitReply(turn: Turn, input: StoredMessage[], reply: string | null, agentMeta: unknown) {
+  /** What the agent produced, as stored on the turn whatever becomes of the reply. */
+  type Draft = { reply: string | null; agent: unknown; promptVersion?: string; usage?: unknown };
+
+  async function commitReply(turn: Turn, input: StoredMessage[], draft: Draft) {
+    const { reply, ...record } = draft;
     return withTransaction(pool, async (tx) => {
       const conversations = createConversationRepo(tx);
       const conversation = (await conversations.lock(turn.conversationId)) as Conversation;
@@ -132,7 +136,7 @@ export function createConversationTurn({
         (m) => m.id > lastInputId,
       );
       if (newer.length > 0 && conversation.consecutiveFolds < MAX_FOLDS) {
-        await turns.finish(turn.id, 'superseded', { agent: agentMeta });
+        await turns.finish(turn.id, 'superseded', record);
         await conversations.setFolds(turn.conversationId, conversation.consecutiveFolds + 1);
         metrics.turns.inc({ outcome: 'folded' });
         return 'folded' as const;
@@ -155,10 +159,7 @@ export function createConversationTurn({
           text,
         })),
       );
-      await turns.finish(turn.id, parts.length > 0 ? 'ready' : 'sent', {
-        reply: reply ?? '',
-        agent: agentMeta,
-      });
+      await turns.finish(turn.id, parts.length > 0 ? 'ready' : 'sent', { reply: reply ?? '', ...record });
       metrics.turns.inc({ outcome: parts.length > 0 ? 'replied' : 'no_reply' });
       return 'ready' as const;
     });
@@ -177,9 +178,11 @@ export function createConversationTurn({
     const startedAt = Date.now();
     const reply = await agent.reply(agentInput);
     metrics.agentDuration.observe({ agent: agent.name }, (Date.now() - startedAt) / 1000);
-    const outcome = await commitReply(turn, input, reply.text?.trim() || null, {
-      agent: agent.name,
-      ...reply.metadata,
+    const outcome = await commitReply(turn, input, {
+      reply: reply.text?.trim() || null,
+      agent: { agent: agent.name, ...reply.metadata },
+      promptVersion: reply.promptVersion,
+      usage: reply.usage,
     });
     ctx.log.info(
       { conversationId: turn.conversationId, turnId: turn.id, outcome, messages: input.length },
