@@ -125,6 +125,28 @@ describe('qualification agent with a model', () => {
     ]);
   });
 
+  it('gives the model what the knowledge base says, and tells it to check with a consultant when nothing matches', async () => {
+    const chat = consoleLead(await start(), phoneFor(504));
+    fake.script(
+      {
+        toolCalls: [
+          { name: 'search_knowledge', arguments: { query: 'envasadora para xarope' } },
+          { name: 'search_knowledge', arguments: { query: 'helicóptero' } },
+        ],
+      },
+      { reply: 'Temos envasadoras para xaropes. Qual volume por dia vocês precisam?' },
+    );
+    await chat.converse(['Vocês têm envasadora para xarope? E helicóptero?']);
+    const answers = (fake.chatRequests().at(-1)?.messages ?? [])
+      .filter((m) => m.role === 'tool')
+      .map((m) => JSON.parse(String(m.content)));
+    expect(answers[0]).toMatchObject({ found: true });
+    expect(answers[0].results[0].title).toMatch(/Envasadora/);
+    expect(JSON.stringify(answers[0].results)).toMatch(/xarope/i);
+    expect(answers[1]).toMatchObject({ found: false, results: [] });
+    expect(answers[1].instruction).toContain('consultor');
+  });
+
   it('records tool calls in stub mode without touching the records', async () => {
     const chat = consoleLead(await start({ AGENT_TOOLS_MODE: 'stub' }), phoneFor(503));
     fake.script(

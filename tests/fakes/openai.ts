@@ -1,5 +1,4 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type ChatRequest,
   chatCompletion,
@@ -25,6 +24,10 @@ export type {
   TranscriptionRequest,
   TranscriptStep,
 } from './openai-responses.js';
+
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
 export { estimatePromptTokens } from './openai-responses.js';
 
 /**
@@ -64,18 +67,6 @@ const TRANSCRIPTION_PATH = '/v1/audio/transcriptions';
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 // A fixed date keeps `GET /v1/models` stable across runs.
 const MODEL_CREATED_S = 1_721_172_741;
-
-/** mulberry32, as in the WhatsApp fake: small, seedable, good enough for fault dice and ids. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An answer to write, or undefined when a delayed answer is pending. */
 type Outcome = Reply | undefined;
@@ -252,16 +243,11 @@ export function createFakeOpenAI({
     /** Every request, in arrival order, including rejected ones. */
     requests,
     async start() {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+      return { baseUrl: `http://127.0.0.1:${await listenOnLoopback(server)}/v1` };
     },
     async stop() {
       reset();
-      if (!server.listening) return;
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
     reset,
     /** Appends chat steps; each chat completion request takes the next one. */

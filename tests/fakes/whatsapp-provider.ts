@@ -6,7 +6,8 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
  * A fake of the three WhatsApp providers' HTTP APIs (shared/contracts/whatsapp.md §1.5, §1.7,
@@ -72,18 +73,6 @@ type Reply = { status: number; body: unknown; headers?: Record<string, string> }
 
 const OVERSIZED_DEFAULT_BYTES = 256 * 1024 * 1024;
 const STREAM_CHUNK_BYTES = 64 * 1024;
-
-/** mulberry32: small, seedable, good enough for fault dice and ids. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A JSON answer to write, or undefined when the handler already answered (stream, delay, drop). */
 type Outcome = Reply | undefined;
@@ -513,8 +502,7 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     mediaReads,
     echoes,
     async start() {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      baseUrl = `http://127.0.0.1:${await listenOnLoopback(server)}`;
       return {
         url: baseUrl,
         metaGraphUrl: `${baseUrl}/meta/v21.0`,
@@ -524,11 +512,7 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     },
     async stop() {
       reset();
-      if (!server.listening) return;
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
     reset,
     /** The next `count` send calls (after auth and validation pass) get `fault`. */

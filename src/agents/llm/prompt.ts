@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { StoredMessage } from '../../db/message.repo.js';
 import { PRICE_DEFLECTION } from '../../domain/guardrails/policy.js';
 import { formatCnpj } from '../../domain/lead/extractors/cnpj.js';
-import { type LeadSlots, SLOT_NAMES, type SlotName } from '../../domain/lead/slots.js';
+import { type LeadSlots, SLOT_LABELS_PT, SLOT_NAMES, type SlotName } from '../../domain/lead/slots.js';
 import type { LeadDecision } from '../lead-state.js';
 
 /**
@@ -28,20 +28,6 @@ export function loadSystemPrompt(location: URL | string = DEFAULT_PROMPT_URL): S
   return { version, text };
 }
 
-const SLOT_LABELS: Readonly<Record<SlotName, string>> = {
-  name: 'Nome',
-  company: 'Empresa',
-  cnpj: 'CNPJ',
-  city: 'Cidade',
-  uf: 'UF',
-  email: 'E-mail',
-  phone: 'Telefone',
-  product: 'Equipamento de interesse',
-  application: 'Aplicação',
-  volume: 'Volume',
-  urgency: 'Urgência',
-};
-
 function slotValue(slots: LeadSlots, slot: SlotName): string | null {
   const value = slots[slot];
   if (value === null) return null;
@@ -57,13 +43,13 @@ export type TurnNotes = {
 export function renderContext(decision: LeadDecision, summary: string | null, notes: TurnNotes): string {
   const filled = SLOT_NAMES.flatMap((slot) => {
     const value = slotValue(decision.slots, slot);
-    return value === null ? [] : [`- ${SLOT_LABELS[slot]}: ${value}`];
+    return value === null ? [] : [`- ${SLOT_LABELS_PT[slot]}: ${value}`];
   });
   const lines = [
     '<contexto_do_turno>',
     'Perfil do lead (já coletado, não pergunte de novo):',
     ...(filled.length > 0 ? filled : ['- (nada ainda)']),
-    `Ainda falta: ${decision.missing.map((slot) => SLOT_LABELS[slot]).join(', ') || 'nada'}`,
+    `Ainda falta: ${decision.missing.map((slot) => SLOT_LABELS_PT[slot]).join(', ') || 'nada'}`,
     `Temperatura pela regra: ${decision.score.temperature} (${decision.score.score} pontos); status: ${decision.status}`,
   ];
   if (summary) lines.push('Resumo da conversa anterior:', summary);
