@@ -8,6 +8,7 @@ import { whatsappWebhookRoutes } from './api/whatsapp-webhook.routes.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { CrmSync } from './services/crm-sync.service.js';
 import type { DeadLetterService } from './services/dead-letter.service.js';
 import type { IngestService } from './services/ingest.service.js';
 import type { OutboxQueries } from './services/outbox-queries.service.js';
@@ -21,6 +22,7 @@ export type AppDeps = {
   deadLetters: DeadLetterService;
   ingest: IngestService;
   outbox: OutboxQueries;
+  crmSync: Pick<CrmSync, 'status' | 'rerun'>;
 };
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -62,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminToken: deps.config.adminToken,
     deadLetters: deps.deadLetters,
     outbox: deps.outbox,
+    crmSync: deps.crmSync,
   });
   await app.register(whatsappWebhookRoutes, { config: deps.config, ingest: deps.ingest });
   return app;

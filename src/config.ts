@@ -107,6 +107,9 @@ const envSchema = z.object({
   PIPERUN_STAGE_ID: id(),
   PIPERUN_ORIGIN_ID: id(),
   PIPERUN_OWNER_ID: id(),
+  PIPERUN_TIMEOUT_MS: int(1000, 120_000),
+  PIPERUN_MAX_REQUESTS_PER_SECOND: int(1, 100),
+  PIPERUN_BREAKER_RESET_SECONDS: int(1, 3600),
   CHATWOOT_BASE_URL: url('Chatwoot'),
   CHATWOOT_API_TOKEN: text(),
   CHATWOOT_ACCOUNT_ID: id(),
@@ -283,6 +286,11 @@ function toConfig(env: Env) {
       stageId: env.PIPERUN_STAGE_ID,
       originId: env.PIPERUN_ORIGIN_ID,
       ownerId: env.PIPERUN_OWNER_ID,
+      timeoutMs: env.PIPERUN_TIMEOUT_MS ?? 15_000,
+      // Not documented by PipeRun; third-party clients keep to about 2 per second per token.
+      maxRequestsPerSecond: env.PIPERUN_MAX_REQUESTS_PER_SECOND ?? 2,
+      // After an outage, how long the open breaker waits before trying PipeRun again.
+      breakerResetMs: (env.PIPERUN_BREAKER_RESET_SECONDS ?? 30) * 1000,
     },
     chatwoot: {
       baseUrl: env.CHATWOOT_BASE_URL,

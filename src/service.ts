@@ -11,11 +11,13 @@ import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-qu
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
 import { createLlmClient } from './integrations/openai/chat-client.js';
+import { createPipeRunClient } from './integrations/piperun/client.js';
 import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
 import { withResilience } from './integrations/whatsapp/resilient-client.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createConversationTurn, TURN_QUEUE, type TurnJob } from './services/conversation-turn.service.js';
+import { CRM_SYNC_QUEUE, type CrmSync, type CrmSyncJob, createCrmSync } from './services/crm-sync.service.js';
 import { createDeadLetterService } from './services/dead-letter.service.js';
 import {
   createInboundProcessor,
@@ -94,9 +96,20 @@ function registerJobs(
     pool: Pool;
     turn: ReturnType<typeof createConversationTurn>;
     inbound: InboundProcessor;
+    crmSync: CrmSync;
     log: Logger;
   },
 ) {
+  queue.register<CrmSyncJob>({
+    name: CRM_SYNC_QUEUE,
+    // One waiting sync per lead; a running one resumes from its checkpoint anyway.
+    policy: 'short',
+    // PipeRun outages can last: about an hour of backoff before the dead letter.
+    retryLimit: 10,
+    retryDelaySeconds: 5,
+    retryBackoff: true,
+    handler: (job, ctx) => deps.crmSync.run(job, ctx),
+  });
   queue.register<TurnJob>({
     name: TURN_QUEUE,
     // 'short' dedupes waiting turns per conversation; exclusion while one runs is the conversation lease.
@@ -185,6 +198,15 @@ export async function startService(
   });
   const client = withResilience(createWhatsAppClient(config.whatsapp, log), log);
   const inbound = createInboundProcessor({ pool, queue, metrics, log, bufferMs: config.messageBufferMs });
+  const { token: piperunToken, ...piperun } = config.piperun;
+  const crmClient = piperunToken
+    ? createPipeRunClient({ ...piperun, token: piperunToken }, log, {
+        calls: metrics.crmCalls,
+        circuitOpen: metrics.crmCircuitOpen,
+      })
+    : undefined;
+  if (!crmClient) log.info('no PIPERUN_TOKEN: CRM sync records what it would send (stub)');
+  const crmSync = createCrmSync({ pool, queue, client: crmClient, settings: piperun, metrics });
   const turn = createConversationTurn({
     pool,
     queue,
@@ -198,8 +220,9 @@ export async function startService(
     metrics,
     maxTextLength: client.maxTextLength,
     leaseSeconds: config.turnTimeoutSeconds,
+    onLeadReady: (leadId, correlationId) => crmSync.enqueue(leadId, { correlationId }),
   });
-  registerJobs(queue, { config, pool, turn, inbound, log });
+  registerJobs(queue, { config, pool, turn, inbound, crmSync, log });
 
   let app: FastifyInstance;
   try {
@@ -222,6 +245,7 @@ export async function startService(
       deadLetters: createDeadLetterService({ pool, queue }),
       ingest: createIngestService({ pool, metrics, onAccepted: inbound.nudge }),
       outbox: createOutboxQueries(pool),
+      crmSync,
     });
   } catch (error) {
     await inbound.stop().catch(() => undefined);
@@ -238,6 +262,7 @@ export async function startService(
     await app.close();
     await Promise.all([inbound.stop(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
     await client.close?.();
+    await crmClient?.close();
     await pool.end();
     await embedded?.stop();
     log.info({ durationMs: Date.now() - startedAt }, 'service stopped');

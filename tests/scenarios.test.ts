@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleLead } from './helpers/console-lead.js';
 import {
   checkExpectations,
   checkUniversalRules,
   filledSlots,
   loadScenarios,
   readLead,
-  readReplies,
   type Scenario,
 } from './helpers/scenario.js';
-import { startTestService, TEST_ADMIN_TOKEN, type TestService } from './helpers/service.js';
+import { startTestService, type TestService } from './helpers/service.js';
 import { waitUntilSettled } from './helpers/settled.js';
 
 /**
@@ -28,37 +28,28 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function say(phone: string, text: string): Promise<void> {
-  const response = await t.service.app.inject({
-    method: 'POST',
-    url: '/webhooks/whatsapp/console',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-    payload: JSON.stringify({ from: phone, text }),
-  });
-  expect(response.statusCode, `posting "${text}"`).toBe(200);
-}
-
 async function play(scenario: Scenario): Promise<void> {
   const { phone } = scenario;
+  const lead = consoleLead(t, phone);
   let sent = 0;
   for (const [index, turn] of scenario.turns.entries()) {
     const where = `${scenario.name}, turn ${index + 1}`;
     // A list is a burst: posted back to back, without waiting for an answer in between.
-    for (const text of Array.isArray(turn.lead) ? turn.lead : [turn.lead]) await say(phone, text);
+    for (const text of Array.isArray(turn.lead) ? turn.lead : [turn.lead]) await lead.say(text);
     await waitUntilSettled(t.service.pool);
-    const replies = (await readReplies(t.service.pool, phone)).slice(sent);
+    const replies = (await lead.replies()).slice(sent);
     sent += replies.length;
     checkUniversalRules(replies, where);
     if (turn.expect) {
       checkExpectations(turn.expect, { replies, lead: await readLead(t.service.pool, phone), where });
     }
   }
-  const replies = await readReplies(t.service.pool, phone);
-  const lead = await readLead(t.service.pool, phone);
-  checkExpectations(scenario.expect, { replies, lead, where: `${scenario.name}, at the end` });
+  const replies = await lead.replies();
+  const final = await readLead(t.service.pool, phone);
+  checkExpectations(scenario.expect, { replies, lead: final, where: `${scenario.name}, at the end` });
   console.log(
     `[scenario] ${scenario.name}: ${scenario.turns.length} turns, ${replies.length} replies, ` +
-      `status=${lead?.status}, temperature=${lead?.temperature}, slots filled=${lead ? filledSlots(lead.slots) : 0}/11`,
+      `status=${final?.status}, temperature=${final?.temperature}, slots filled=${final ? filledSlots(final.slots) : 0}/11`,
   );
 }
 

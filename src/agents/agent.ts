@@ -26,6 +26,8 @@ export type AgentReply = {
   promptVersion?: string;
   /** LLM tokens spent on the turn, all calls summed; stored on the turn. */
   usage?: { promptTokens: number; completionTokens: number; totalTokens: number; calls: number };
+  /** The lead is qualified (or handed off) and its data changed this turn: sync it to the CRM. */
+  syncLead?: boolean;
   /** Stored with the turn: prompt version, model, token usage, tool calls… */
   metadata?: Record<string, unknown>;
 };

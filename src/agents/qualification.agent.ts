@@ -226,8 +226,13 @@ export function createQualificationAgent(deps: Deps): ConversationAgent {
     await leads.saveProfile(next, summary);
     await recordFindings(profile, next, input, decision.newlyFilled);
     const promptVersion = useModel && prompt ? prompt.version : OFFLINE_POLICY_VERSION;
+    const changed =
+      next.status !== profile.status ||
+      decision.newlyFilled.length > 0 ||
+      next.temperature !== profile.temperature;
     return {
       text: final,
+      syncLead: changed && (next.status === 'qualified' || next.status === 'handed_off'),
       promptVersion,
       usage: run.usage.calls > 0 ? run.usage : undefined,
       metadata: {

@@ -1,11 +1,17 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { safeEqual } from '../domain/safe-equal.js';
 import { errors } from '../errors.js';
+import type { CrmSync } from '../services/crm-sync.service.js';
 import type { DeadLetterService } from '../services/dead-letter.service.js';
 import type { OutboxQueries } from '../services/outbox-queries.service.js';
-import { deadLetterListQuery, deadLetterParams, outboxListQuery } from './admin.schemas.js';
+import { deadLetterListQuery, deadLetterParams, leadParams, outboxListQuery } from './admin.schemas.js';
 
-type Options = { adminToken: string | undefined; deadLetters: DeadLetterService; outbox: OutboxQueries };
+type Options = {
+  adminToken: string | undefined;
+  deadLetters: DeadLetterService;
+  outbox: OutboxQueries;
+  crmSync: Pick<CrmSync, 'status' | 'rerun'>;
+};
 
 function authorize(adminToken: string | undefined, request: FastifyRequest): void {
   if (!adminToken) throw errors.adminDisabled();
@@ -17,7 +23,10 @@ function authorize(adminToken: string | undefined, request: FastifyRequest): voi
 }
 
 /** Operator endpoints under /admin, all behind ADMIN_TOKEN. */
-export const adminRoutes: FastifyPluginAsync<Options> = async (app, { adminToken, deadLetters, outbox }) => {
+export const adminRoutes: FastifyPluginAsync<Options> = async (
+  app,
+  { adminToken, deadLetters, outbox, crmSync },
+) => {
   app.addHook('onRequest', async (request) => authorize(adminToken, request));
 
   app.get('/admin/dead-letters', async (request) => {
@@ -32,5 +41,15 @@ export const adminRoutes: FastifyPluginAsync<Options> = async (app, { adminToken
   app.post('/admin/dead-letters/:id/requeue', async (request, reply) => {
     const { id } = deadLetterParams.parse(request.params);
     return reply.status(202).send(await deadLetters.requeue(id));
+  });
+
+  app.get('/admin/crm-sync/:leadId', async (request) => {
+    const { leadId } = leadParams.parse(request.params);
+    return { crmSync: await crmSync.status(leadId) };
+  });
+
+  app.post('/admin/crm-sync/:leadId/run', async (request, reply) => {
+    const { leadId } = leadParams.parse(request.params);
+    return reply.status(202).send(await crmSync.rerun(leadId, request.id));
   });
 };

@@ -15,3 +15,5 @@ export const outboxListQuery = z.object({
   conversationId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+export const leadParams = z.object({ leadId: z.uuid() });

@@ -1,6 +1,6 @@
 import type { Intent, Temperature } from '../domain/lead/scoring.js';
 import { emptySlots, type LeadSlots, LeadSlotsSchema } from '../domain/lead/slots.js';
-import type { LeadSummary } from '../domain/lead/summary.js';
+import { type LeadSummary, LeadSummarySchema } from '../domain/lead/summary.js';
 import type { Queryable } from './pool.js';
 
 export type LeadStatus = 'qualifying' | 'qualified' | 'handed_off' | 'closed_cold';
@@ -79,7 +79,18 @@ export function createLeadRepo(db: Queryable) {
     );
   }
 
-  return { findProfile, saveProfile };
+  /** The structured summary stored at qualification, read back through its schema. */
+  async function findSummary(leadId: string): Promise<LeadSummary | undefined> {
+    const result = await db.query<{ summary: unknown }>('select summary from leads where id = $1', [leadId]);
+    const parsed = LeadSummarySchema.safeParse(result.rows[0]?.summary);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async function setCrmDealId(leadId: string, dealId: number): Promise<void> {
+    await db.query('update leads set crm_deal_id = $2, updated_at = now() where id = $1', [leadId, dealId]);
+  }
+
+  return { findProfile, saveProfile, findSummary, setCrmDealId };
 }
 
 export type LeadRepo = ReturnType<typeof createLeadRepo>;

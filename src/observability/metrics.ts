@@ -142,8 +142,23 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const crmCalls = new Counter({
+    name: 'piperun_calls_total',
+    help: 'PipeRun API calls by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  const crmCircuitOpen = new Gauge({
+    name: 'piperun_circuit_open',
+    help: '1 while the PipeRun circuit breaker is open (CRM syncs wait and retry)',
+    registers: [registry],
+  });
+
   return {
     registry,
+    crmCalls,
+    crmCircuitOpen,
     guardrailHits,
     llmCalls,
     llmTokens,

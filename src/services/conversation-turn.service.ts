@@ -33,6 +33,8 @@ const LEASE_BUSY_RETRY_MS = 1000;
 
 type Deps = {
   pool: Pool;
+  /** Told when a turn qualified a lead or changed a qualified one. */
+  onLeadReady?: (leadId: string, correlationId: string) => Promise<unknown>;
   queue: Pick<JobQueue, 'send'>;
   agent: ConversationAgent;
   outbox: OutboxSender;
@@ -59,6 +61,7 @@ export function createConversationTurn({
   metrics,
   maxTextLength,
   leaseSeconds,
+  onLeadReady,
   ...rest
 }: Deps) {
   const now = rest.now ?? (() => new Date());
@@ -178,6 +181,8 @@ export function createConversationTurn({
     const startedAt = Date.now();
     const reply = await agent.reply(agentInput);
     metrics.agentDuration.observe({ agent: agent.name }, (Date.now() - startedAt) / 1000);
+    // The agent has saved the lead already: the CRM hears of it whatever becomes of the reply.
+    if (reply.syncLead) await onLeadReady?.(conversation.leadId, ctx.correlationId);
     const outcome = await commitReply(turn, input, {
       reply: reply.text?.trim() || null,
       agent: { agent: agent.name, ...reply.metadata },

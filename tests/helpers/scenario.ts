@@ -105,15 +105,6 @@ function parseSlots(profile: unknown): LeadSlots {
   return { ...emptySlots(), ...LeadSlotsSchema.partial().parse(profile ?? {}) };
 }
 
-/** Every reply part sent to the lead, in order. */
-export async function readReplies(db: Queryable, phone: string): Promise<string[]> {
-  const result = await db.query<{ text: string }>(
-    `select text from outbox where chat_id = $1 and status = 'sent' order by created_at, part`,
-    [phone],
-  );
-  return result.rows.map((row) => row.text);
-}
-
 export function filledSlots(slots: LeadSlots): number {
   return SLOT_NAMES.filter((slot) => slots[slot] !== null).length;
 }

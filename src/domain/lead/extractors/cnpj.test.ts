@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractCnpj, findCnpjCandidates, formatCnpj, isValidCnpj } from './cnpj.js';
+import { cnpjWithCheckDigits, extractCnpj, findCnpjCandidates, formatCnpj, isValidCnpj } from './cnpj.js';
 
 // Public CNPJs with known-good check digits.
 const VALID = ['11.222.333/0001-81', '33.000.167/0001-01', '00.000.000/0001-91', '60.746.948/0001-12'];
@@ -63,5 +63,13 @@ describe('formatCnpj', () => {
 
   it('leaves anything else as it is, trimmed', () => {
     expect(formatCnpj(' 1234 ')).toBe('1234');
+  });
+});
+
+describe('cnpjWithCheckDigits', () => {
+  it('completes a base with the check digits Receita Federal computes', () => {
+    expect(cnpjWithCheckDigits('112223330001')).toBe('11222333000181');
+    expect(isValidCnpj(cnpjWithCheckDigits('470010280001'))).toBe(true);
+    expect(() => cnpjWithCheckDigits('123')).toThrow(/12 digits/);
   });
 });

@@ -48,6 +48,13 @@ export function formatCnpj(cnpj: string): string {
   return `${digits.slice(0, 2)}.${digits.slice(2, 5)}.${digits.slice(5, 8)}/${digits.slice(8, 12)}-${digits.slice(12)}`;
 }
 
+/** The 14-digit CNPJ whose first 12 digits are `base` (company and branch): test data, samples. */
+export function cnpjWithCheckDigits(base: string): string {
+  if (!/^\d{12}$/.test(base)) throw new Error('a CNPJ base is 12 digits');
+  const first = checkDigit(base, FIRST_CHECK_WEIGHTS);
+  return `${base}${first}${checkDigit(base + first, SECOND_CHECK_WEIGHTS)}`;
+}
+
 /**
  * 00000000000000 and the like pass the mod-11 arithmetic but are not issued; they are what people
  * type to get past a form, so they are rejected.

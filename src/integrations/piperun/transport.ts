@@ -1,0 +1,201 @@
+import CircuitBreaker from 'opossum';
+import pRetry from 'p-retry';
+import { Agent, request } from 'undici';
+import { isUpstreamError, UpstreamError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import {
+  parseJsonBody,
+  type ResponseHeaders,
+  upstreamErrorFromResponse,
+  upstreamErrorFromTransport,
+} from '../http-errors.js';
+import { createRateLimiter } from './rate-limit.js';
+import { errorBodySchema } from './schemas.js';
+
+/**
+ * One PipeRun HTTP call with the resilience in this one place (shared/contracts/piperun.md
+ * §3, §4): a throttle shared by every call of the token, quick retries of outages, and a
+ * breaker that makes a long outage fail fast so the job queue's backoff takes over. A create
+ * whose answer was lost is never repeated here: the checkpointed sync looks the record up
+ * (§7) before creating it again.
+ */
+
+export const SYSTEM = 'piperun';
+
+export type PipeRunClientSettings = {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  maxRequestsPerSecond?: number;
+  /** Quick retries inside a call; longer outages are the job queue's business. */
+  retries?: number;
+  /** Longest Retry-After waited inside a call; a longer one is thrown to the queue. */
+  maxRetryAfterMs?: number;
+  minRetryDelayMs?: number;
+  breakerResetMs?: number;
+};
+
+/** Shaped like a prom-client Counter and Gauge (metrics.ts has no PipeRun ones yet). */
+export type PipeRunMetrics = {
+  calls: { inc(labels: { operation: string; outcome: 'ok' | 'error' | 'circuit_open' }): void };
+  circuitOpen: { set(value: number): void };
+};
+
+export type Query = Record<string, string | number | undefined>;
+export type Call = {
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** §3/§8: a search miss may be a 404 instead of 200 + `data: []`; both mean "none". */
+  isMissEmpty?: boolean;
+};
+
+function fieldMessages(data: unknown): string | null {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
+  const parts = Object.entries(data).map(
+    ([field, text]) => `${field}: ${Array.isArray(text) ? text.join(' ') : String(text)}`,
+  );
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
+function errorFromResponse(status: number, headers: ResponseHeaders, text: string): UpstreamError {
+  const parsed = errorBodySchema.safeParse(parseJsonBody(text));
+  const body = parsed.success ? parsed.data : { message: null, data: null };
+  const message = body.message ?? text;
+  if (status === 401 || status === 403) {
+    const hint = `${message}: token rejected, check PIPERUN_TOKEN (and its user's permissions)`;
+    return upstreamErrorFromResponse(SYSTEM, status, headers, hint, { retryable: false });
+  }
+  const fields = status === 422 ? fieldMessages(body.data) : null;
+  return upstreamErrorFromResponse(SYSTEM, status, headers, fields ? `${message} (${fields})` : message, {
+    details: body.data ?? undefined,
+  });
+}
+
+function urlFor(baseUrl: string, { path, query = {} }: Call): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const search = params.toString();
+  return `${baseUrl.replace(/\/+$/, '')}${path}${search ? `?${search}` : ''}`;
+}
+
+export function createPipeRunTransport(
+  settings: PipeRunClientSettings,
+  log: Logger,
+  metrics?: PipeRunMetrics,
+) {
+  const { baseUrl, token, timeoutMs, retries = 3, maxRetryAfterMs = 30_000 } = settings;
+  const agent = new Agent();
+  const limiter = createRateLimiter({ maxPerSecond: settings.maxRequestsPerSecond ?? 2 });
+
+  async function attempt(call: Call): Promise<unknown> {
+    await limiter.acquire();
+    let result: { status: number; headers: ResponseHeaders; text: string };
+    try {
+      const response = await request(urlFor(baseUrl, call), {
+        dispatcher: agent,
+        method: call.method,
+        headers: {
+          token,
+          accept: 'application/json',
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.body.text();
+      result = { status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      throw upstreamErrorFromTransport(SYSTEM, error);
+    }
+    if (result.status === 404 && call.isMissEmpty) return undefined;
+    if (result.status < 200 || result.status > 299) {
+      throw errorFromResponse(result.status, result.headers, result.text);
+    }
+    // null, not undefined, so an unreadable 2xx fails the schema instead of reading as a miss.
+    return parseJsonBody(result.text) ?? null;
+  }
+
+  /** GET and PUT repeat safely; a POST that may have created its record does not. */
+  function isWorthRetrying(call: Call, error: unknown): error is UpstreamError {
+    return (
+      isUpstreamError(error) &&
+      error.retryable &&
+      (error.retryAfterMs ?? 0) <= maxRetryAfterMs &&
+      !(call.method === 'POST' && error.mayHaveSucceeded)
+    );
+  }
+
+  function attemptWithRetries(call: Call): Promise<unknown> {
+    return pRetry(() => attempt(call), {
+      retries,
+      minTimeout: settings.minRetryDelayMs ?? 500,
+      maxTimeout: maxRetryAfterMs,
+      randomize: true,
+      shouldRetry: ({ error }) => isWorthRetrying(call, error),
+      // p-retry runs this before shouldRetry: only a Retry-After we will retry on is waited,
+      // through the shared throttle so every call of this token pauses with it.
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0 || !isWorthRetrying(call, error)) return;
+        // Path only: queries carry CNPJs and names.
+        const { operation, method, path } = call;
+        log.warn(
+          { system: SYSTEM, operation, method, path, attemptNumber, err: error },
+          'PipeRun call retried',
+        );
+        if (error.retryAfterMs) limiter.holdFor(error.retryAfterMs);
+      },
+    });
+  }
+
+  const breaker = new CircuitBreaker<[Call], unknown>(attemptWithRetries, {
+    // Every request has its own timeout.
+    timeout: false,
+    errorThresholdPercentage: 50,
+    // A failing call already spent its retries (seconds each), so a few failed calls within a
+    // minute are an outage; opossum's default 10 s window would rarely see enough of them.
+    volumeThreshold: 3,
+    rollingCountTimeout: 60_000,
+    rollingCountBuckets: 6,
+    resetTimeout: settings.breakerResetMs ?? 30_000,
+    // Only outages count: a 422 or a 404 is PipeRun working.
+    errorFilter: (error: unknown) => !(isUpstreamError(error) && error.retryable),
+  });
+  breaker.on('open', () => {
+    metrics?.circuitOpen.set(1);
+    log.error({ system: SYSTEM }, 'PipeRun circuit opened: CRM calls paused');
+  });
+  breaker.on('halfOpen', () => log.warn({ system: SYSTEM }, 'PipeRun circuit half-open: trying a call'));
+  breaker.on('close', () => {
+    metrics?.circuitOpen.set(0);
+    log.info({ system: SYSTEM }, 'PipeRun circuit closed: CRM calls resumed');
+  });
+
+  async function send(call: Call): Promise<unknown> {
+    try {
+      const json = await breaker.fire(call);
+      metrics?.calls.inc({ operation: call.operation, outcome: 'ok' });
+      return json;
+    } catch (error) {
+      const isOpen = (error as { code?: unknown }).code === 'EOPENBREAKER';
+      metrics?.calls.inc({ operation: call.operation, outcome: isOpen ? 'circuit_open' : 'error' });
+      if (!isOpen) throw error;
+      throw new UpstreamError(SYSTEM, 'circuit open after repeated failures; will retry later', {
+        retryable: true,
+        cause: error,
+      });
+    }
+  }
+
+  return {
+    /** The parsed JSON body, or undefined for a search miss answered 404 (`isMissEmpty`). */
+    send,
+    isCircuitOpen: () => breaker.opened,
+    async close() {
+      breaker.shutdown();
+      await agent.close();
+    },
+  };
+}
