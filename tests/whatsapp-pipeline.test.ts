@@ -330,6 +330,45 @@ describe('human echoes', () => {
     expect(await count(t, `select 1 from messages where author = 'bot'`)).toBe(2);
   });
 
+  it('recognises an echo that arrives while the sender is still recording the part', async () => {
+    const { t } = await start('zapi');
+    await post(t, 'zapi', zapiText({ phone: phoneFor(11), text: 'um' }), {}, zapiQuery);
+    await waitFor(async () => (await count(t, `select 1 from outbox where status = 'sent'`)) === 1, {
+      what: 'the reply sent',
+    });
+    const ours = fake.sends[0];
+    // The sender's transaction holds the part's row, as it does between send and commit.
+    const sender = await t.service.pool.connect();
+    try {
+      await sender.query('begin');
+      await sender.query('select 1 from outbox for update');
+      await post(
+        t,
+        'zapi',
+        zapiText({
+          phone: phoneFor(11),
+          text: ours?.text ?? '',
+          messageId: ours?.providerMessageId,
+          fromMe: true,
+        }),
+        {},
+        zapiQuery,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sender.query('commit');
+    } finally {
+      sender.release();
+    }
+    await waitFor(
+      async () => (await count(t, 'select 1 from inbound_events where processed_at is null')) === 0,
+      {
+        what: 'the echo applied',
+      },
+    );
+    expect(await count(t, `select 1 from inbound_events where event_type = 'echo'`)).toBe(1);
+    expect(await count(t, `select 1 from conversations where paused_at is not null`)).toBe(0);
+  });
+
   it('takes the echo of a send that failed in transit as ours: no takeover, never sent twice', async () => {
     const { t } = await start('zapi');
     // Z-API takes the message, then the connection drops: the part goes back to pending.

@@ -172,7 +172,8 @@ export function createOutboxRepo(db: Queryable) {
                     and coalesce(sending_at, created_at) > now() - make_interval(mins => $5)))
          order by (provider_message_id = $4) desc nulls last, created_at
          limit 1
-         for update skip locked)
+         -- Wait for a sender recording this very part: skipping it would take our echo for a human's.
+         for update)
        update outbox set echoed_at = now(),
          provider_message_id = coalesce(provider_message_id, $4),
          status = case when status in ('pending', 'sending', 'uncertain') then 'sent' else status end,
