@@ -5,7 +5,6 @@ import {
   type GuardrailViolation,
   SAFE_FALLBACK_REPLY,
 } from '../domain/guardrails/policy.js';
-import { isUpstreamError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /**
@@ -42,10 +41,9 @@ async function tryRewrite(context: GuardContext, draft: string, violations: Guar
   if (!context.rewrite) return null;
   try {
     return await context.rewrite(draft, violations);
-  } catch (error) {
+  } catch {
     // The model went away between writing and rewriting: the fallback below still answers.
-    if (isUpstreamError(error)) return null;
-    throw error;
+    return null;
   }
 }
 

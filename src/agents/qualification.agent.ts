@@ -139,10 +139,11 @@ export function createQualificationAgent(deps: Deps): ConversationAgent {
       });
       return { text, fallback: null };
     } catch (error) {
-      if (!isUpstreamError(error)) throw error;
-      log.warn(
+      // Whatever broke on the model's side, the lead is answered: the offline policy takes the turn.
+      const level = isUpstreamError(error) ? 'warn' : 'error';
+      log[level](
         { conversationId: facts.input.conversationId, err: error },
-        'LLM unavailable for this turn: the offline policy answers',
+        'LLM path failed for this turn: the offline policy answers',
       );
       return { text: null, fallback: 'llm_error' as const };
     }

@@ -85,6 +85,10 @@ export async function runToolCall(
   const args = tool.input.safeParse(raw);
   if (!args.success)
     return { ok: false, name: tool.name, error: `invalid arguments: ${describeIssues(args.error)}` };
-  const output = tool.output.parse(await tool.run(args.data, context));
-  return { ok: true, name: tool.name, output };
+  try {
+    return { ok: true, name: tool.name, output: tool.output.parse(await tool.run(args.data, context)) };
+  } catch (error) {
+    // A failing tool (database, a broken output) costs the model this call, not the lead the turn.
+    return { ok: false, name: tool.name, error: `tool failed: ${(error as Error).message}` };
+  }
 }
