@@ -98,6 +98,10 @@ const envSchema = z.object({
   OPENAI_TRANSCRIPTION_MODEL: text(),
   OPENAI_TIMEOUT_MS: int(1000, 300_000),
   OPENAI_MAX_RETRIES: int(0, 10),
+  AUDIO_MAX_BYTES: int(1024, 100 * 1024 * 1024),
+  AUDIO_MAX_SECONDS: int(1, 3600),
+  AUDIO_DOWNLOAD_TIMEOUT_MS: int(1000, 300_000),
+  AUDIO_RETAIN: bool(),
   AGENT_TOOLS_MODE: z.preprocess(blank, z.enum(['stub', 'live']).optional()),
   AGENT_HISTORY_MESSAGES: int(2, 100),
   KNOWLEDGE_DIR: text(),
@@ -271,6 +275,14 @@ function toConfig(env: Env) {
       transcriptionModel: env.OPENAI_TRANSCRIPTION_MODEL ?? 'whisper-1',
       timeoutMs: env.OPENAI_TIMEOUT_MS ?? 20_000,
       maxRetries: env.OPENAI_MAX_RETRIES ?? 2,
+    },
+    audio: {
+      // WhatsApp caps media at 16 MB.
+      maxBytes: env.AUDIO_MAX_BYTES ?? 16 * 1024 * 1024,
+      maxSeconds: env.AUDIO_MAX_SECONDS ?? 300,
+      downloadTimeoutMs: env.AUDIO_DOWNLOAD_TIMEOUT_MS ?? 30_000,
+      // LGPD: voice is personal data; only the transcript is kept unless the operator opts in.
+      retain: env.AUDIO_RETAIN ?? false,
     },
     agent: {
       // live: tools write our own tables (lead, quote, company); stub: they only record the intent.

@@ -11,6 +11,7 @@ import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-qu
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
 import { createLlmClient } from './integrations/openai/chat-client.js';
+import { createTranscriptionClient } from './integrations/openai/transcription-client.js';
 import { createPipeRunClient } from './integrations/piperun/client.js';
 import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
 import { withResilience } from './integrations/whatsapp/resilient-client.js';
@@ -30,6 +31,7 @@ import { loadProductCatalogue, syncKnowledge } from './services/knowledge.servic
 import { createOutboxQueries } from './services/outbox-queries.service.js';
 import { createOutboxSender } from './services/outbox-sender.service.js';
 import { createReadinessCheck } from './services/readiness.service.js';
+import { createVoiceNotes } from './services/voice-note.service.js';
 
 /**
  * Builds the whole service from its configuration: database, migrations, job queue, HTTP app.
@@ -145,6 +147,17 @@ function registerJobs(
   });
 }
 
+/** Voice notes are transcribed by the OpenAI audio API when a key is set; otherwise the lead is asked to write. */
+function createTranscriber(config: Config, log: Logger, metrics: Metrics) {
+  const { apiKey, baseUrl, transcriptionModel, timeoutMs, maxRetries } = config.openai;
+  if (!apiKey) return undefined;
+  return createTranscriptionClient(
+    { apiKey, baseUrl, model: transcriptionModel, timeoutMs, maxRetries },
+    log,
+    { calls: { inc: ({ outcome }) => metrics.llmCalls.inc({ purpose: 'transcription', outcome }) } },
+  );
+}
+
 /** The qualification agent as configured: with the model when OPENAI_API_KEY is set. */
 async function createAgent({
   config,
@@ -221,6 +234,14 @@ export async function startService(
     maxTextLength: client.maxTextLength,
     leaseSeconds: config.turnTimeoutSeconds,
     onLeadReady: (leadId, correlationId) => crmSync.enqueue(leadId, { correlationId }),
+    voiceNotes: createVoiceNotes({
+      pool,
+      client,
+      transcriber: createTranscriber(config, log, metrics),
+      settings: config.audio,
+      metrics,
+      log,
+    }),
   });
   registerJobs(queue, { config, pool, turn, inbound, crmSync, log });
 

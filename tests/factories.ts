@@ -43,6 +43,20 @@ export function zapiText(input: { phone: string; text: string; messageId?: strin
   };
 }
 
+/** A Z-API voice note (contract fixture zapi/audio.json) whose audio is at `audioUrl`. */
+export function zapiAudio(input: { phone: string; audioUrl: string; seconds?: number; messageId?: string }) {
+  const { text: _text, ...base } = zapiText({ phone: input.phone, text: '', messageId: input.messageId });
+  return {
+    ...base,
+    audio: {
+      ptt: true,
+      seconds: input.seconds ?? 5,
+      audioUrl: input.audioUrl,
+      mimeType: 'audio/ogg; codecs=opus',
+    },
+  };
+}
+
 /** Meta's envelope around one `messages`-field value (contract §1.2). */
 function metaEnvelope<V extends Record<string, unknown>>(value: V) {
   return {

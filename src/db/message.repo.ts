@@ -8,6 +8,9 @@ export type StoredMessage = {
   kind: string;
   text: string | null;
   media: unknown;
+  /** A voice note's words, once transcribed. */
+  transcript: string | null;
+  mediaStatus: 'transcribed' | 'failed' | null;
   providerMessageId: string | null;
   turnId: string | null;
   sentAt: Date;
@@ -21,6 +24,8 @@ type MessageRow = {
   kind: string;
   text: string | null;
   media: unknown;
+  transcript: string | null;
+  media_status: 'transcribed' | 'failed' | null;
   provider_message_id: string | null;
   turn_id: string | null;
   sent_at: Date;
@@ -35,6 +40,8 @@ function toMessage(row: MessageRow): StoredMessage {
     kind: row.kind,
     text: row.text,
     media: row.media,
+    transcript: row.transcript,
+    mediaStatus: row.media_status,
     providerMessageId: row.provider_message_id,
     turnId: row.turn_id,
     sentAt: row.sent_at,
@@ -111,11 +118,32 @@ export function createMessageRepo(db: Queryable) {
     return result.rows.map(toMessage);
   }
 
+  /**
+   * Records how reading a voice note ended. The inline base64 some providers send is dropped
+   * either way: the audio is not kept in the message (LGPD).
+   */
+  async function recordMediaOutcome(
+    id: number,
+    outcome: { status: 'transcribed'; transcript: string } | { status: 'failed'; error: string },
+  ): Promise<void> {
+    await db.query(
+      `update messages set media_status = $2, transcript = $3, media_error = $4,
+         media = case when media ? 'base64' then media - 'base64' else media end
+       where id = $1`,
+      [
+        id,
+        outcome.status,
+        outcome.status === 'transcribed' ? outcome.transcript : null,
+        outcome.status === 'failed' ? outcome.error : null,
+      ],
+    );
+  }
+
   async function assignTurn(ids: number[], turnId: string): Promise<void> {
     await db.query('update messages set turn_id = $2 where id = any($1::bigint[])', [ids, turnId]);
   }
 
-  return { insert, unanswered, recent, between, assignTurn };
+  return { insert, unanswered, recent, between, recordMediaOutcome, assignTurn };
 }
 
 export type MessageRepo = ReturnType<typeof createMessageRepo>;

@@ -103,7 +103,7 @@ export function createMetrics() {
 
   const llmCalls = new Counter({
     name: 'llm_calls_total',
-    help: 'LLM calls by purpose (reply, regenerate, summary) and outcome (ok, error, circuit_open)',
+    help: 'LLM calls by purpose (reply, regenerate, summary, transcription) and outcome (ok, error, circuit_open)',
     labelNames: ['purpose', 'outcome'] as const,
     registers: [registry],
   });
@@ -155,8 +155,16 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const voiceNotes = new Counter({
+    name: 'voice_notes_total',
+    help: 'Voice notes by outcome: transcribed, or why not (too_large, unsupported_type, too_long, …)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    voiceNotes,
     crmCalls,
     crmCircuitOpen,
     guardrailHits,

@@ -10,6 +10,7 @@ import { createTurnRepo, type Turn } from '../db/turn.repo.js';
 import { splitMessage } from '../domain/message-split.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxSender } from './outbox-sender.service.js';
+import { VOICE_NOTE_FALLBACK, type VoiceNotes } from './voice-note.service.js';
 
 /**
  * One agent turn of one conversation, run from the `conversation-turn` job.
@@ -33,6 +34,8 @@ const LEASE_BUSY_RETRY_MS = 1000;
 
 type Deps = {
   pool: Pool;
+  /** Reads voice notes into text before the agent sees them. */
+  voiceNotes?: Pick<VoiceNotes, 'transcribe'>;
   /** Told when a turn qualified a lead or changed a qualified one. */
   onLeadReady?: (leadId: string, correlationId: string) => Promise<unknown>;
   queue: Pick<JobQueue, 'send'>;
@@ -50,7 +53,9 @@ type Plan =
   | { action: 'generate'; turn: Turn; input: StoredMessage[] };
 
 function toEntry(message: StoredMessage): TranscriptEntry {
-  return { author: message.author, kind: message.kind, text: message.text, at: message.sentAt };
+  // A voice note reads as what was said in it.
+  const text = message.text ?? message.transcript;
+  return { author: message.author, kind: message.kind, text, at: message.sentAt };
 }
 
 export function createConversationTurn({
@@ -62,6 +67,7 @@ export function createConversationTurn({
   maxTextLength,
   leaseSeconds,
   onLeadReady,
+  voiceNotes,
   ...rest
 }: Deps) {
   const now = rest.now ?? (() => new Date());
@@ -121,10 +127,17 @@ export function createConversationTurn({
 
   /** Step 4: keep the reply only if the conversation is still as the agent saw it. */
   /** What the agent produced, as stored on the turn whatever becomes of the reply. */
-  type Draft = { reply: string | null; agent: unknown; promptVersion?: string; usage?: unknown };
+  type Draft = {
+    reply: string | null;
+    /** Sent as its own message before the reply: the request to write what a voice note said. */
+    preface?: string;
+    agent: unknown;
+    promptVersion?: string;
+    usage?: unknown;
+  };
 
   async function commitReply(turn: Turn, input: StoredMessage[], draft: Draft) {
-    const { reply, ...record } = draft;
+    const { reply, preface, ...record } = draft;
     return withTransaction(pool, async (tx) => {
       const conversations = createConversationRepo(tx);
       const conversation = (await conversations.lock(turn.conversationId)) as Conversation;
@@ -149,7 +162,7 @@ export function createConversationTurn({
         turn.id,
       );
       await conversations.setFolds(turn.conversationId, 0);
-      const parts = reply ? splitMessage(reply, maxTextLength) : [];
+      const parts = [...(preface ? [preface] : []), ...(reply ? splitMessage(reply, maxTextLength) : [])];
       await createOutboxRepo(tx).insertParts(
         parts.map((text, part) => ({
           idempotencyKey: `turn:${turn.id}:${part}`,
@@ -162,20 +175,40 @@ export function createConversationTurn({
           text,
         })),
       );
-      await turns.finish(turn.id, parts.length > 0 ? 'ready' : 'sent', { reply: reply ?? '', ...record });
+      await turns.finish(turn.id, parts.length > 0 ? 'ready' : 'sent', {
+        reply: parts.join('\n\n'),
+        ...record,
+      });
       metrics.turns.inc({ outcome: parts.length > 0 ? 'replied' : 'no_reply' });
       return 'ready' as const;
     });
   }
 
   async function generate(turn: Turn, input: StoredMessage[], ctx: JobContext) {
+    const unreadable = (await voiceNotes?.transcribe(input)) ?? new Set<number>();
+    const readable = input.filter((message) => !unreadable.has(message.id));
+    const preface = unreadable.size > 0 ? VOICE_NOTE_FALLBACK : undefined;
+    // Only unreadable voice notes: the request to write them is the whole answer.
+    const draft =
+      readable.length === 0
+        ? { reply: null, preface, agent: { agent: 'voice-note-fallback' } }
+        : { ...(await askAgent(turn, readable, ctx)), preface };
+    const outcome = await commitReply(turn, input, draft);
+    ctx.log.info(
+      { conversationId: turn.conversationId, turnId: turn.id, outcome, messages: input.length },
+      'turn decided',
+    );
+    return outcome;
+  }
+
+  async function askAgent(turn: Turn, newMessages: StoredMessage[], ctx: JobContext) {
     const conversation = (await createConversationRepo(pool).find(turn.conversationId)) as Conversation;
     const transcript = await createMessageRepo(pool).recent(turn.conversationId, TRANSCRIPT_LIMIT);
     const agentInput: AgentInput = {
       conversationId: turn.conversationId,
       leadId: conversation.leadId,
       transcript: transcript.map(toEntry),
-      newMessages: input.map(toEntry),
+      newMessages: newMessages.map(toEntry),
       correlationId: ctx.correlationId,
     };
     const startedAt = Date.now();
@@ -183,17 +216,12 @@ export function createConversationTurn({
     metrics.agentDuration.observe({ agent: agent.name }, (Date.now() - startedAt) / 1000);
     // The agent has saved the lead already: the CRM hears of it whatever becomes of the reply.
     if (reply.syncLead) await onLeadReady?.(conversation.leadId, ctx.correlationId);
-    const outcome = await commitReply(turn, input, {
+    return {
       reply: reply.text?.trim() || null,
       agent: { agent: agent.name, ...reply.metadata },
       promptVersion: reply.promptVersion,
       usage: reply.usage,
-    });
-    ctx.log.info(
-      { conversationId: turn.conversationId, turnId: turn.id, outcome, messages: input.length },
-      'turn decided',
-    );
-    return outcome;
+    };
   }
 
   /** A part the provider refused for good: visible as a dead letter, requeueable by the operator. */
