@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { adminRoutes } from './api/admin.routes.js';
+import { chatwootWebhookRoutes } from './api/chatwoot-webhook.routes.js';
 import { installErrorHandler } from './api/error-handler.js';
 import { healthRoutes } from './api/health.routes.js';
 import { metricsRoutes } from './api/metrics.routes.js';
@@ -8,6 +9,8 @@ import { whatsappWebhookRoutes } from './api/whatsapp-webhook.routes.js';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { ChatwootEvents } from './services/chatwoot-events.service.js';
+import type { ConversationControl } from './services/conversation-control.service.js';
 import type { CrmSync } from './services/crm-sync.service.js';
 import type { DeadLetterService } from './services/dead-letter.service.js';
 import type { IngestService } from './services/ingest.service.js';
@@ -15,7 +18,7 @@ import type { OutboxQueries } from './services/outbox-queries.service.js';
 import type { ReadinessCheck } from './services/readiness.service.js';
 
 export type AppDeps = {
-  config: Pick<Config, 'adminToken' | 'metricsEnabled' | 'whatsapp'>;
+  config: Pick<Config, 'adminToken' | 'metricsEnabled' | 'whatsapp' | 'chatwoot'>;
   log: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
@@ -23,6 +26,8 @@ export type AppDeps = {
   ingest: IngestService;
   outbox: OutboxQueries;
   crmSync: Pick<CrmSync, 'status' | 'rerun'>;
+  control: Pick<ConversationControl, 'operatorChange'>;
+  chatwootEvents: Pick<ChatwootEvents, 'accept' | 'run'>;
 };
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -65,7 +70,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deadLetters: deps.deadLetters,
     outbox: deps.outbox,
     crmSync: deps.crmSync,
+    control: deps.control,
   });
+  await app.register(chatwootWebhookRoutes, { config: deps.config, events: deps.chatwootEvents });
   await app.register(whatsappWebhookRoutes, { config: deps.config, ingest: deps.ingest });
   return app;
 }

@@ -29,7 +29,12 @@ describe('loadConfig', () => {
     expect(config.whatsapp.zapi.baseUrl).toBe('https://api.z-api.io');
     expect(config.piperun.baseUrl).toBe('https://api.pipe.run/v1');
     expect(config.openai.apiKey).toBeUndefined();
-    expect(config.bot).toEqual({ resumeCommand: '/bot on', pauseCommand: '/bot off' });
+    expect(config.bot).toEqual({
+      resumeCommand: '/bot on',
+      pauseCommand: '/bot off',
+      resumeOnResolve: true,
+      autoResumeHours: undefined,
+    });
   });
 
   it('names the variable and what it expects when a number is malformed', () => {

@@ -120,8 +120,16 @@ const envSchema = z.object({
   CHATWOOT_INBOX_ID: id(),
   CHATWOOT_WEBHOOK_TOKEN: text(),
   CHATWOOT_WEBHOOK_SECRET: text(),
+  CHATWOOT_MIRROR: bool(),
+  CHATWOOT_BOT_USER_ID: id(),
+  CHATWOOT_HANDOFF_ASSIGNEE_ID: id(),
+  CHATWOOT_HANDOFF_TEAM_ID: id(),
+  CHATWOOT_HANDOFF_LABELS: text(),
+  CHATWOOT_TIMEOUT_MS: int(1000, 120_000),
   BOT_RESUME_COMMAND: text(),
   BOT_PAUSE_COMMAND: text(),
+  BOT_RESUME_ON_RESOLVE: bool(),
+  BOT_AUTO_RESUME_HOURS: int(1, 24 * 30),
   METRICS_ENABLED: bool(),
 });
 
@@ -186,6 +194,13 @@ const ECHOABLE = new Set<string>([
   'PIPERUN_OWNER_ID',
   'CHATWOOT_ACCOUNT_ID',
   'CHATWOOT_INBOX_ID',
+  'CHATWOOT_MIRROR',
+  'CHATWOOT_BOT_USER_ID',
+  'CHATWOOT_HANDOFF_ASSIGNEE_ID',
+  'CHATWOOT_HANDOFF_TEAM_ID',
+  'CHATWOOT_TIMEOUT_MS',
+  'BOT_RESUME_ON_RESOLVE',
+  'BOT_AUTO_RESUME_HOURS',
   'METRICS_ENABLED',
 ]);
 
@@ -311,10 +326,24 @@ function toConfig(env: Env) {
       inboxId: env.CHATWOOT_INBOX_ID,
       webhookToken: env.CHATWOOT_WEBHOOK_TOKEN,
       webhookSecret: env.CHATWOOT_WEBHOOK_SECRET,
+      // Off when the WhatsApp provider already mirrors into Chatwoot (Evolution's integration).
+      mirror: env.CHATWOOT_MIRROR ?? true,
+      // The user whose API token we post with: its messages echoed back are ours, never a human's.
+      botUserId: env.CHATWOOT_BOT_USER_ID,
+      handoffAssigneeId: env.CHATWOOT_HANDOFF_ASSIGNEE_ID,
+      handoffTeamId: env.CHATWOOT_HANDOFF_TEAM_ID,
+      handoffLabels: (env.CHATWOOT_HANDOFF_LABELS ?? 'lead-quente')
+        .split(',')
+        .map((label) => label.trim())
+        .filter(Boolean),
+      timeoutMs: env.CHATWOOT_TIMEOUT_MS ?? 10_000,
     },
     bot: {
       resumeCommand: env.BOT_RESUME_COMMAND ?? '/bot on',
       pauseCommand: env.BOT_PAUSE_COMMAND ?? '/bot off',
+      // Resolving the conversation in Chatwoot gives the next contact back to the bot.
+      resumeOnResolve: env.BOT_RESUME_ON_RESOLVE ?? true,
+      autoResumeHours: env.BOT_AUTO_RESUME_HOURS,
     },
   };
 }

@@ -10,6 +10,7 @@ import { createInboundEventRepo } from './db/inbound-event.repo.js';
 import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-queue.js';
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
+import { createChatwootClient } from './integrations/chatwoot/client.js';
 import { createLlmClient } from './integrations/openai/chat-client.js';
 import { createTranscriptionClient } from './integrations/openai/transcription-client.js';
 import { createPipeRunClient } from './integrations/piperun/client.js';
@@ -17,6 +18,22 @@ import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
 import { withResilience } from './integrations/whatsapp/resilient-client.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import {
+  CHATWOOT_EVENT_QUEUE,
+  type ChatwootEventJob,
+  type ChatwootEvents,
+  createChatwootEvents,
+} from './services/chatwoot-events.service.js';
+import {
+  CHATWOOT_MIRROR_QUEUE,
+  type ChatwootMirror,
+  type ChatwootMirrorJob,
+  createChatwootMirror,
+} from './services/chatwoot-mirror.service.js';
+import {
+  type ConversationControl,
+  createConversationControl,
+} from './services/conversation-control.service.js';
 import { createConversationTurn, TURN_QUEUE, type TurnJob } from './services/conversation-turn.service.js';
 import { CRM_SYNC_QUEUE, type CrmSync, type CrmSyncJob, createCrmSync } from './services/crm-sync.service.js';
 import { createDeadLetterService } from './services/dead-letter.service.js';
@@ -86,6 +103,7 @@ async function waitForDatabase({ pool, connectionString, budgetMs, log }: WaitSe
 /** Parts a test may replace; production uses the defaults. */
 export type ServiceOverrides = { agent?: ConversationAgent };
 
+const AUTO_RESUME_QUEUE = 'bot-auto-resume';
 const RAW_RETENTION_QUEUE = 'inbound-raw-retention';
 // Daily, at a quiet hour for Brazil (03:17 UTC is 00:17 in Brasília).
 const RAW_RETENTION_CRON = '17 3 * * *';
@@ -99,9 +117,44 @@ function registerJobs(
     turn: ReturnType<typeof createConversationTurn>;
     inbound: InboundProcessor;
     crmSync: CrmSync;
+    chatwootEvents: ChatwootEvents;
+    chatwootMirror: ChatwootMirror | undefined;
+    control: ConversationControl;
     log: Logger;
   },
 ) {
+  queue.register<ChatwootEventJob>({
+    name: CHATWOOT_EVENT_QUEUE,
+    retryLimit: 5,
+    pollingIntervalSeconds: 0.5,
+    handler: (job, ctx) => deps.chatwootEvents.run(job, ctx.log),
+  });
+  if (deps.chatwootMirror) {
+    const mirror = deps.chatwootMirror;
+    queue.register<ChatwootMirrorJob>({
+      name: CHATWOOT_MIRROR_QUEUE,
+      // One queued and one running per conversation: messages go to Chatwoot in order, once.
+      policy: 'stately',
+      retryLimit: 10,
+      pollingIntervalSeconds: 0.5,
+      retryDelaySeconds: 5,
+      retryBackoff: true,
+      handler: (job, ctx) => mirror.run(job, ctx),
+    });
+  }
+  const autoResumeHours = deps.config.bot.autoResumeHours;
+  if (autoResumeHours) {
+    queue.register<Record<string, never>>({
+      name: AUTO_RESUME_QUEUE,
+      cron: '*/5 * * * *',
+      retryLimit: 1,
+      handler: async (_job, ctx) => {
+        const resumed = await deps.control.autoResume(autoResumeHours);
+        if (resumed > 0)
+          ctx.log.info({ resumed, hours: autoResumeHours }, 'quiet conversations given back to the bot');
+      },
+    });
+  }
   queue.register<CrmSyncJob>({
     name: CRM_SYNC_QUEUE,
     // One waiting sync per lead; a running one resumes from its checkpoint anyway.
@@ -144,6 +197,20 @@ function registerJobs(
         'raw webhook payloads purged',
       );
     },
+  });
+}
+
+/** Chatwoot's API when all four CHATWOOT_* connection variables are set (config.ts checks they go together). */
+function createChatwoot(config: Config, log: Logger, metrics: Metrics) {
+  const { baseUrl, apiToken, accountId, inboxId, timeoutMs } = config.chatwoot;
+  if (!baseUrl || !apiToken || !accountId || !inboxId) {
+    log.info(
+      'no Chatwoot credentials: no mirror or handoff; pauses through the admin API and the phone still work',
+    );
+    return undefined;
+  }
+  return createChatwootClient({ baseUrl, apiToken, accountId, inboxId, timeoutMs }, log, {
+    calls: metrics.chatwootCalls,
   });
 }
 
@@ -220,6 +287,17 @@ export async function startService(
     : undefined;
   if (!crmClient) log.info('no PIPERUN_TOKEN: CRM sync records what it would send (stub)');
   const crmSync = createCrmSync({ pool, queue, client: crmClient, settings: piperun, metrics });
+  const control = createConversationControl({ pool, metrics });
+  const chatwootEvents = createChatwootEvents({
+    pool,
+    queue,
+    control,
+    settings: { ...config.bot, botUserId: config.chatwoot.botUserId },
+  });
+  const chatwootClient = createChatwoot(config, log, metrics);
+  const chatwootMirror = chatwootClient
+    ? createChatwootMirror({ pool, queue, client: chatwootClient, control, settings: config.chatwoot })
+    : undefined;
   const turn = createConversationTurn({
     pool,
     queue,
@@ -234,6 +312,9 @@ export async function startService(
     maxTextLength: client.maxTextLength,
     leaseSeconds: config.turnTimeoutSeconds,
     onLeadReady: (leadId, correlationId) => crmSync.enqueue(leadId, { correlationId }),
+    onActivity: chatwootMirror
+      ? (conversationId, correlationId) => chatwootMirror.enqueue(conversationId, correlationId)
+      : undefined,
     voiceNotes: createVoiceNotes({
       pool,
       client,
@@ -243,7 +324,7 @@ export async function startService(
       log,
     }),
   });
-  registerJobs(queue, { config, pool, turn, inbound, crmSync, log });
+  registerJobs(queue, { config, pool, turn, inbound, crmSync, chatwootEvents, chatwootMirror, control, log });
 
   let app: FastifyInstance;
   try {
@@ -267,6 +348,8 @@ export async function startService(
       ingest: createIngestService({ pool, metrics, onAccepted: inbound.nudge }),
       outbox: createOutboxQueries(pool),
       crmSync,
+      control,
+      chatwootEvents,
     });
   } catch (error) {
     await inbound.stop().catch(() => undefined);
@@ -284,6 +367,7 @@ export async function startService(
     await Promise.all([inbound.stop(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
     await client.close?.();
     await crmClient?.close();
+    await chatwootClient?.close();
     await pool.end();
     await embedded?.stop();
     log.info({ durationMs: Date.now() - startedAt }, 'service stopped');

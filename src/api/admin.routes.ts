@@ -1,16 +1,24 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { safeEqual } from '../domain/safe-equal.js';
 import { errors } from '../errors.js';
+import type { ConversationControl } from '../services/conversation-control.service.js';
 import type { CrmSync } from '../services/crm-sync.service.js';
 import type { DeadLetterService } from '../services/dead-letter.service.js';
 import type { OutboxQueries } from '../services/outbox-queries.service.js';
-import { deadLetterListQuery, deadLetterParams, leadParams, outboxListQuery } from './admin.schemas.js';
+import {
+  conversationActionParams,
+  deadLetterListQuery,
+  deadLetterParams,
+  leadParams,
+  outboxListQuery,
+} from './admin.schemas.js';
 
 type Options = {
   adminToken: string | undefined;
   deadLetters: DeadLetterService;
   outbox: OutboxQueries;
   crmSync: Pick<CrmSync, 'status' | 'rerun'>;
+  control: Pick<ConversationControl, 'operatorChange'>;
 };
 
 function authorize(adminToken: string | undefined, request: FastifyRequest): void {
@@ -25,7 +33,7 @@ function authorize(adminToken: string | undefined, request: FastifyRequest): voi
 /** Operator endpoints under /admin, all behind ADMIN_TOKEN. */
 export const adminRoutes: FastifyPluginAsync<Options> = async (
   app,
-  { adminToken, deadLetters, outbox, crmSync },
+  { adminToken, deadLetters, outbox, crmSync, control },
 ) => {
   app.addHook('onRequest', async (request) => authorize(adminToken, request));
 
@@ -41,6 +49,11 @@ export const adminRoutes: FastifyPluginAsync<Options> = async (
   app.post('/admin/dead-letters/:id/requeue', async (request, reply) => {
     const { id } = deadLetterParams.parse(request.params);
     return reply.status(202).send(await deadLetters.requeue(id));
+  });
+
+  app.post('/admin/conversations/:conversationId/:action', async (request) => {
+    const { conversationId, action } = conversationActionParams.parse(request.params);
+    return control.operatorChange(conversationId, action, request.id);
   });
 
   app.get('/admin/crm-sync/:leadId', async (request) => {

@@ -17,3 +17,8 @@ export const outboxListQuery = z.object({
 });
 
 export const leadParams = z.object({ leadId: z.uuid() });
+
+export const conversationActionParams = z.object({
+  conversationId: z.uuid(),
+  action: z.enum(['pause', 'resume']),
+});

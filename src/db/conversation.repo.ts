@@ -192,14 +192,83 @@ export function createConversationRepo(db: Queryable) {
 
   async function markHumanTakeover(id: string, by: string, reason: string): Promise<void> {
     await db.query(
-      `update conversations set human_takeover_at = now(), paused_at = coalesce(paused_at, now()),
+      `update conversations set human_takeover_at = now(), human_last_active_at = now(), paused_at = coalesce(paused_at, now()),
          paused_by = coalesce(paused_by, $2), paused_reason = coalesce(paused_reason, $3), updated_at = now()
        where id = $1`,
       [id, by, reason],
     );
   }
 
-  return { resolve, lock, find, extendBuffer, acquireLease, releaseLease, setFolds, markHumanTakeover };
+  /** Pauses the bot; false when it was paused already (the first pause keeps its who and why). */
+  async function pause(id: string, by: string, reason: string): Promise<boolean> {
+    const result = await db.query(
+      `update conversations set paused_at = now(), paused_by = $2, paused_reason = $3,
+         human_last_active_at = case when $2 like 'human:%' then now() else human_last_active_at end,
+         updated_at = now()
+       where id = $1 and paused_at is null`,
+      [id, by, reason],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Gives the conversation back to the bot; false when it was not paused. */
+  async function resume(id: string): Promise<boolean> {
+    const result = await db.query(
+      `update conversations set paused_at = null, paused_by = null, paused_reason = null, updated_at = now()
+       where id = $1 and paused_at is not null`,
+      [id],
+    );
+    return result.rowCount === 1;
+  }
+
+  async function touchHumanActivity(id: string): Promise<void> {
+    await db.query('update conversations set human_last_active_at = now() where id = $1', [id]);
+  }
+
+  /** Paused by a human who has been silent for `hours`: candidates for BOT_AUTO_RESUME_HOURS. */
+  async function quietSince(hours: number): Promise<string[]> {
+    const result = await db.query<{ id: string }>(
+      `select id from conversations
+       where paused_at is not null and paused_by like 'human:%'
+         and coalesce(human_last_active_at, paused_at) < now() - make_interval(hours => $1)`,
+      [hours],
+    );
+    return result.rows.map((row) => row.id);
+  }
+
+  async function findByChatwootId(chatwootConversationId: number): Promise<string | undefined> {
+    const result = await db.query<{ id: string }>(
+      'select id from conversations where chatwoot_conversation_id = $1',
+      [chatwootConversationId],
+    );
+    return result.rows[0]?.id;
+  }
+
+  async function linkChatwoot(id: string, link: { contactId: number | null; conversationId: number }) {
+    await db.query(
+      `update conversations set chatwoot_contact_id = coalesce($2, chatwoot_contact_id),
+         chatwoot_conversation_id = $3, updated_at = now()
+       where id = $1`,
+      [id, link.contactId, link.conversationId],
+    );
+  }
+
+  return {
+    resolve,
+    lock,
+    find,
+    extendBuffer,
+    acquireLease,
+    releaseLease,
+    setFolds,
+    markHumanTakeover,
+    pause,
+    resume,
+    touchHumanActivity,
+    quietSince,
+    findByChatwootId,
+    linkChatwoot,
+  };
 }
 
 export type ConversationRepo = ReturnType<typeof createConversationRepo>;

@@ -1,7 +1,7 @@
 import type { DeliveryStatus } from '../integrations/whatsapp/types.js';
 import type { Queryable } from './pool.js';
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'uncertain';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'uncertain' | 'cancelled';
 
 export type OutboxItem = {
   id: string;
@@ -225,6 +225,15 @@ export function createOutboxRepo(db: Queryable) {
     return result.rows[0] ?? { open: 0, failed: 0 };
   }
 
+  /** A human took the conversation: reply parts not yet on their way are not sent. */
+  async function cancelPending(conversationId: string, reason: string): Promise<number> {
+    const result = await db.query(
+      `update outbox set status = 'cancelled', last_error = $2 where conversation_id = $1 and status = 'pending'`,
+      [conversationId, reason],
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** An operator requeued a refused part (after fixing its cause): make it sendable again. */
   async function reopenFailed(id: string): Promise<void> {
     await db.query(`update outbox set status = 'pending' where id = $1 and status = 'failed'`, [id]);
@@ -255,6 +264,7 @@ export function createOutboxRepo(db: Queryable) {
     applyDeliveryStatus,
     turnParts,
     reopenFailed,
+    cancelPending,
     list,
   };
 }

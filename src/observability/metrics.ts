@@ -162,8 +162,16 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const chatwootCalls = new Counter({
+    name: 'chatwoot_calls_total',
+    help: 'Chatwoot API calls by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    chatwootCalls,
     voiceNotes,
     crmCalls,
     crmCircuitOpen,

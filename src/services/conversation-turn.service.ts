@@ -36,6 +36,8 @@ type Deps = {
   pool: Pool;
   /** Reads voice notes into text before the agent sees them. */
   voiceNotes?: Pick<VoiceNotes, 'transcribe'>;
+  /** Told after each turn that stored or sent something (the Chatwoot mirror follows it). */
+  onActivity?: (conversationId: string, correlationId: string) => Promise<unknown>;
   /** Told when a turn qualified a lead or changed a qualified one. */
   onLeadReady?: (leadId: string, correlationId: string) => Promise<unknown>;
   queue: Pick<JobQueue, 'send'>;
@@ -67,6 +69,7 @@ export function createConversationTurn({
   maxTextLength,
   leaseSeconds,
   onLeadReady,
+  onActivity,
   voiceNotes,
   ...rest
 }: Deps) {
@@ -287,6 +290,8 @@ export function createConversationTurn({
     try {
       if (job.retryOutboxId) await createOutboxRepo(pool).reopenFailed(job.retryOutboxId);
       const next = await plan(conversationId, ctx);
+      // Silenced (paused) turns still stored the lead's messages: the SDR sees them too.
+      if (next.action === 'none') await onActivity?.(conversationId, ctx.correlationId);
       if (next.action === 'later') {
         await schedule(conversationId, next.at, ctx.correlationId);
         return;
@@ -300,6 +305,7 @@ export function createConversationTurn({
       );
       if (!renewed.acquired) return;
       await deliverAndFollowUp(conversationId, ctx);
+      await onActivity?.(conversationId, ctx.correlationId);
     } finally {
       await createConversationRepo(pool).releaseLease(conversationId, ctx.jobId);
     }

@@ -1,4 +1,5 @@
 import { createAgentEventRepo } from '../db/agent-event.repo.js';
+import { createConversationRepo } from '../db/conversation.repo.js';
 import { createMessageRepo } from '../db/message.repo.js';
 import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
 import { createPacingRepo } from '../db/pacing.repo.js';
@@ -148,6 +149,26 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
     }
   }
 
+  /** A human took over after the reply was written: what is not on its way stays unsent. */
+  async function cancelIfPaused(conversationId: string, log: Logger): Promise<boolean> {
+    const conversation = await createConversationRepo(pool).find(conversationId);
+    if (!conversation?.pausedAt) return false;
+    const cancelled = await createOutboxRepo(pool).cancelPending(
+      conversationId,
+      'conversation paused by a human',
+    );
+    if (cancelled > 0) {
+      await createAgentEventRepo(pool).record({
+        conversationId,
+        type: 'reply_cancelled',
+        actor: 'system',
+        data: { parts: cancelled, reason: conversation.pausedReason },
+      });
+      log.info({ conversationId, parts: cancelled }, 'conversation paused: unsent reply parts cancelled');
+    }
+    return true;
+  }
+
   async function sendAll(conversationId: string, log: Logger): Promise<DeliveryOutcome> {
     const items = await createOutboxRepo(pool).unsent(conversationId);
     for (const item of items) {
@@ -155,6 +176,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         await reconcileInFlight(item, log);
         continue;
       }
+      if (await cancelIfPaused(conversationId, log)) break;
       const outcome = await sendOne(item, log);
       if (outcome) return outcome;
     }
