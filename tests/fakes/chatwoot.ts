@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { createFaults, readRequest } from './fake-http.js';
 
 /**
  * A stateful fake of Chatwoot's Application API v1 and its outgoing webhooks
@@ -173,14 +174,13 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
   let random = seededRandom(seed);
   let nextIds = { ...FIRST_IDS };
   let target: { url: string; events: Set<string> } | null = null;
-  let faultRate = { probability: 0, faults: [] as ChatwootFault[] };
+  const faults = createFaults<ChatwootFault>(() => random());
   let isDown = false;
   const contacts: FakeContact[] = [];
   const conversations: FakeConversation[] = [];
   const messages: FakeMessage[] = [];
   const requests: RecordedRequest[] = [];
   const webhookDeliveries: WebhookDelivery[] = [];
-  const faultQueue: ChatwootFault[] = [];
   const inFlight = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -736,12 +736,7 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
 
   // ---- HTTP. ----
 
-  function nextFault(): ChatwootFault | undefined {
-    const queued = faultQueue.shift();
-    if (queued) return queued;
-    if (faultRate.faults.length === 0 || random() >= faultRate.probability) return undefined;
-    return faultRate.faults[Math.floor(random() * faultRate.faults.length)];
-  }
+  const nextFault = faults.next;
 
   function respond(res: ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
@@ -793,22 +788,11 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      body = raw;
-    }
-    const method = req.method ?? 'GET';
-    const query = Object.fromEntries(url.searchParams);
-    requests.push({ method, path: url.pathname, query, headers: req.headers, body, at: new Date() });
+    const { method, path, query, body } = await readRequest(req);
+    requests.push({ method, path, query, headers: req.headers, body, at: new Date() });
     const request = (body && typeof body === 'object' ? body : {}) as Body;
     await answer(res, actorFor(req.headers.api_access_token), (actor, events) =>
-      route({ method, path: url.pathname, query, request, actor, events }),
+      route({ method, path, query, request, actor, events }),
     );
   }
 
@@ -837,14 +821,13 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
 
   function reset(): void {
     random = seededRandom(seed);
-    for (const list of [contacts, conversations, messages, requests, webhookDeliveries, faultQueue])
-      list.length = 0;
+    for (const list of [contacts, conversations, messages, requests, webhookDeliveries]) list.length = 0;
+    faults.reset();
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     nextIds = { ...FIRST_IDS };
     settings = { ...defaults };
     target = null;
-    faultRate = { probability: 0, faults: [] };
     isDown = false;
   }
 
@@ -935,11 +918,11 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
     },
     /** The next `count` authenticated calls get `fault`. */
     fail(count: number, fault: ChatwootFault) {
-      for (let i = 0; i < count; i++) faultQueue.push(fault);
+      faults.fail(count, fault);
     },
     /** Each authenticated call gets one of `faults` with probability `probability` (seeded dice). */
-    failRate(probability: number, faults: ChatwootFault[]) {
-      faultRate = { probability, faults };
+    failRate(probability: number, list: ChatwootFault[]) {
+      faults.failRate(probability, list);
     },
     /** An outage: every call answers a proxy's 503 page until `up()`. */
     down() {

@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { createFaults, readRequest } from './fake-http.js';
 
 /**
  * A stateful fake of PipeRun's CRM API v1 (shared/contracts/piperun.md) on 127.0.0.1, under
@@ -225,10 +226,9 @@ export function createFakePipeRun({
   const cities: FakeCity[] = [...FAKE_CITIES];
   const store = { companies, persons, deals, notes } as Record<Resource, Array<{ id: number }>>;
   const requests: RecordedRequest[] = [];
-  const faultQueue: PipeRunFault[] = [];
   const rejections = new Map<Resource, Problems>();
   const timers = new Set<NodeJS.Timeout>();
-  let faultRate = { probability: 0, faults: [] as PipeRunFault[] };
+  const faults = createFaults<PipeRunFault>(() => random());
   let nextIds = { ...FIRST_IDS };
   let settings = { pageSize: defaultPageSize, missStatus: defaultMissStatus };
   let isDown = false;
@@ -366,12 +366,7 @@ export function createFakePipeRun({
     return { status: 200, body: { success: true, message: 'OK', data: present(collection, record) } };
   }
 
-  function nextFault(): PipeRunFault | undefined {
-    const queued = faultQueue.shift();
-    if (queued) return queued;
-    if (faultRate.faults.length === 0 || random() >= faultRate.probability) return undefined;
-    return faultRate.faults[Math.floor(random() * faultRate.faults.length)];
-  }
+  const nextFault = faults.next;
 
   function respond(res: ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
@@ -413,20 +408,9 @@ export function createFakePipeRun({
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    const method = req.method ?? 'GET';
-    const query = Object.fromEntries(url.searchParams);
-    requests.push({ method, path: url.pathname, query, headers: req.headers, body, at: new Date() });
-    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const { method, path, query, body } = await readRequest(req);
+    requests.push({ method, path, query, headers: req.headers, body, at: new Date() });
+    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
     const reply = answer(req, res, () => route(method, segments, query, body));
     if (reply) respond(res, reply);
   }
@@ -446,12 +430,12 @@ export function createFakePipeRun({
 
   function reset(): void {
     random = seededRandom(seed);
-    for (const list of [companies, persons, deals, notes, requests, faultQueue]) list.length = 0;
+    for (const list of [companies, persons, deals, notes, requests]) list.length = 0;
+    faults.reset();
     cities.splice(0, cities.length, ...FAKE_CITIES);
     rejections.clear();
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    faultRate = { probability: 0, faults: [] };
     nextIds = { ...FIRST_IDS };
     settings = { pageSize: defaultPageSize, missStatus: defaultMissStatus };
     isDown = false;
@@ -486,11 +470,11 @@ export function createFakePipeRun({
     },
     /** The next `count` authenticated calls get `fault`. */
     fail(count: number, injected: PipeRunFault) {
-      for (let i = 0; i < count; i++) faultQueue.push(injected);
+      faults.fail(count, injected);
     },
     /** Each authenticated call gets one of `faults` with probability `probability` (seeded dice). */
-    failRate(probability: number, faults: PipeRunFault[]) {
-      faultRate = { probability, faults };
+    failRate(probability: number, list: PipeRunFault[]) {
+      faults.failRate(probability, list);
     },
     rejectCreates,
     rejectPersons: (fields: Problems | undefined) => rejectCreates('persons', fields),

@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { createFaults } from './fake-http.js';
 
 /**
  * A fake of the three WhatsApp providers' HTTP APIs (shared/contracts/whatsapp.md §1.5, §1.7,
@@ -126,8 +127,7 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
   const requests: RecordedRequest[] = [];
   const mediaReads: MediaRead[] = [];
   const echoes: EchoAttempt[] = [];
-  const faultQueue: SendFault[] = [];
-  let faultRate = { probability: 0, faults: [] as SendFault[] };
+  const faults = createFaults<SendFault>(() => random());
   const media = new Map<string, Media>();
   const echoTargets = new Map<FakeProvider, Echo>();
   const unknownNumbers = new Set<string>();
@@ -140,12 +140,7 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
   const newMessageId = (provider: FakeProvider) =>
     provider === 'meta' ? `wamid.HBgN${Buffer.from(hex(40), 'hex').toString('base64url')}` : `3EB0${hex(18)}`;
 
-  function nextFault(): SendFault | undefined {
-    const queued = faultQueue.shift();
-    if (queued) return queued;
-    if (faultRate.faults.length === 0 || random() >= faultRate.probability) return undefined;
-    return faultRate.faults[Math.floor(random() * faultRate.faults.length)];
-  }
+  const nextFault = faults.next;
 
   function acceptedReply(send: Send, id: string): Reply {
     if (send.provider === 'meta') {
@@ -486,8 +481,8 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
 
   function reset(): void {
     random = seededRandom(seed);
-    for (const list of [sends, requests, mediaReads, echoes, faultQueue]) list.length = 0;
-    faultRate = { probability: 0, faults: [] };
+    for (const list of [sends, requests, mediaReads, echoes]) list.length = 0;
+    faults.reset();
     media.clear();
     echoTargets.clear();
     unknownNumbers.clear();
@@ -517,11 +512,11 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     reset,
     /** The next `count` send calls (after auth and validation pass) get `fault`. */
     fail(count: number, fault: SendFault) {
-      for (let i = 0; i < count; i++) faultQueue.push(fault);
+      faults.fail(count, fault);
     },
     /** Each send call gets one of `faults` with probability `probability` (seeded dice). */
-    failRate(probability: number, faults: SendFault[]) {
-      faultRate = { probability, faults };
+    failRate(probability: number, list: SendFault[]) {
+      faults.failRate(probability, list);
     },
     /** POST a fromMe echo of each accepted send to `url`; Meta does not echo (§0.4). */
     echoTo(

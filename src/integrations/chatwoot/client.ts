@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
@@ -12,6 +11,7 @@ import {
   upstreamErrorFromResponse,
   upstreamErrorFromTransport,
 } from '../http-errors.js';
+import { createOutageBreaker } from '../outage-breaker.js';
 import {
   type ChatwootContactRecord,
   contactCreateResponseSchema,
@@ -135,36 +135,15 @@ function createTransport(settings: ChatwootClientSettings, log: Logger, metrics?
       },
     });
 
-  const breaker = new CircuitBreaker<[Call], unknown>(attemptWithRetries, {
-    timeout: false,
-    errorThresholdPercentage: 50,
-    // A failed call already spent its retries: a few within a minute are an outage.
-    volumeThreshold: 3,
-    rollingCountTimeout: 60_000,
-    rollingCountBuckets: 6,
-    resetTimeout: settings.breakerResetMs ?? 30_000,
-    // Only outages count: a 401, 404 or 422 is Chatwoot working.
-    errorFilter: (error: unknown) => !(isUpstreamError(error) && error.retryable),
+  const breaker = createOutageBreaker(attemptWithRetries, {
+    system: SYSTEM,
+    label: 'Chatwoot',
+    paused: 'mirroring',
+    resetMs: settings.breakerResetMs,
+    log,
+    metrics,
   });
-  breaker.on('open', () => log.error({ system: SYSTEM }, 'Chatwoot circuit opened: mirroring paused'));
-  breaker.on('halfOpen', () => log.warn({ system: SYSTEM }, 'Chatwoot circuit half-open: trying a call'));
-  breaker.on('close', () => log.info({ system: SYSTEM }, 'Chatwoot circuit closed: mirroring resumed'));
-
-  async function send(call: Call): Promise<unknown> {
-    try {
-      const json = await breaker.fire(call);
-      metrics?.calls.inc({ operation: call.operation, outcome: 'ok' });
-      return json;
-    } catch (error) {
-      const isOpen = (error as { code?: unknown }).code === 'EOPENBREAKER';
-      metrics?.calls.inc({ operation: call.operation, outcome: isOpen ? 'circuit_open' : 'error' });
-      if (!isOpen) throw error;
-      throw new UpstreamError(SYSTEM, 'circuit open after repeated failures; will retry later', {
-        retryable: true,
-        cause: error,
-      });
-    }
-  }
+  const send = breaker.fire;
 
   function parse<S extends z.ZodType>(schema: S, json: unknown, call: Call): z.output<S> {
     const parsed = schema.safeParse(json);
@@ -185,7 +164,7 @@ function createTransport(settings: ChatwootClientSettings, log: Logger, metrics?
   return {
     send,
     call: async <S extends z.ZodType>(call: Call, schema: S) => parse(schema, await send(call), call),
-    isCircuitOpen: () => breaker.opened,
+    isCircuitOpen: breaker.isOpen,
     async close() {
       breaker.shutdown();
       await agent.close();

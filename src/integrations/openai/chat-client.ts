@@ -7,6 +7,7 @@ import CircuitBreaker from 'opossum';
 import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { isOurMistake, openAiError } from './errors.js';
 
 /**
  * The chat model behind the agent, through the official SDK (any OpenAI-compatible server via
@@ -33,29 +34,6 @@ export type LlmClient = {
   /** Milliseconds spent inside complete() since start: the agent-overhead benchmark subtracts it. */
   busyMs(): number;
 };
-
-/** A bad request is ours to fix (too long a prompt, a bad tool schema): not an outage. */
-function isOurMistake(error: unknown): boolean {
-  return error instanceof OpenAI.APIError && (error.status === 400 || error.status === 422);
-}
-
-function toUpstreamError(error: unknown): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new UpstreamError('openai', 'timed out waiting for the model', { retryable: true, cause: error });
-  }
-  if (error instanceof OpenAI.APIError && error.status !== undefined) {
-    const hint =
-      error.status === 401 ? ' (check OPENAI_API_KEY)' : error.status === 404 ? ' (check OPENAI_MODEL)' : '';
-    return new UpstreamError('openai', `HTTP ${error.status}: ${error.message}${hint}`, {
-      retryable: error.status === 408 || error.status === 429 || error.status >= 500,
-      upstreamStatus: error.status,
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new UpstreamError('openai', `request failed: ${message}`, { retryable: true, cause: error });
-}
 
 export function createLlmClient(settings: LlmSettings, log: Logger, metrics: Metrics): LlmClient {
   const sdk = new OpenAI({
@@ -103,7 +81,7 @@ export function createLlmClient(settings: LlmSettings, log: Logger, metrics: Met
           cause: error,
         });
       }
-      throw toUpstreamError(error);
+      throw openAiError(error, { waitingFor: 'the model', modelVariable: 'OPENAI_MODEL' });
     } finally {
       const elapsed = performance.now() - startedAt;
       busy += elapsed;

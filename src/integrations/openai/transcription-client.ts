@@ -3,6 +3,7 @@ import type { Transcription } from 'openai/resources/audio/transcriptions';
 import CircuitBreaker from 'opossum';
 import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
+import { isOurMistake, openAiError } from './errors.js';
 
 /**
  * Voice notes to text through the official SDK's audio API (any OpenAI-compatible server via
@@ -33,36 +34,6 @@ export type TranscriptionClient = {
 export const TRANSCRIPTION_PROMPT =
   'Conversa de WhatsApp sobre a compra de máquinas industriais: envasadora, rotuladora, ' +
   'tampadora, dosadora, esteira transportadora; produção por hora, orçamento, CNPJ, frete.';
-
-/** A file the server cannot read is ours to fix, not an outage. */
-function isOurMistake(error: unknown): boolean {
-  return error instanceof OpenAI.APIError && (error.status === 400 || error.status === 422);
-}
-
-function toUpstreamError(error: unknown): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new UpstreamError('openai', 'timed out waiting for the transcription', {
-      retryable: true,
-      cause: error,
-    });
-  }
-  if (error instanceof OpenAI.APIError && error.status !== undefined) {
-    const hint =
-      error.status === 401
-        ? ' (check OPENAI_API_KEY)'
-        : error.status === 404
-          ? ' (check OPENAI_TRANSCRIPTION_MODEL)'
-          : '';
-    return new UpstreamError('openai', `HTTP ${error.status}: ${error.message}${hint}`, {
-      retryable: error.status === 408 || error.status === 429 || error.status >= 500,
-      upstreamStatus: error.status,
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new UpstreamError('openai', `transcription failed: ${message}`, { retryable: true, cause: error });
-}
 
 export function createTranscriptionClient(
   settings: TranscriptionSettings,
@@ -114,7 +85,10 @@ export function createTranscriptionClient(
           cause: error,
         });
       }
-      throw toUpstreamError(error);
+      throw openAiError(error, {
+        waitingFor: 'the transcription',
+        modelVariable: 'OPENAI_TRANSCRIPTION_MODEL',
+      });
     }
     // An OpenAI-compatible server may answer without `text`: that is no transcript either.
     const text = typeof transcription.text === 'string' ? transcription.text.trim() : '';

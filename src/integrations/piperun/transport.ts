@@ -1,7 +1,6 @@
-import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
-import { isUpstreamError, UpstreamError } from '../../errors.js';
+import { isUpstreamError, type UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import {
   parseJsonBody,
@@ -9,6 +8,7 @@ import {
   upstreamErrorFromResponse,
   upstreamErrorFromTransport,
 } from '../http-errors.js';
+import { createOutageBreaker } from '../outage-breaker.js';
 import { createRateLimiter } from './rate-limit.js';
 import { errorBodySchema } from './schemas.js';
 
@@ -150,49 +150,19 @@ export function createPipeRunTransport(
     });
   }
 
-  const breaker = new CircuitBreaker<[Call], unknown>(attemptWithRetries, {
-    // Every request has its own timeout.
-    timeout: false,
-    errorThresholdPercentage: 50,
-    // A failing call already spent its retries (seconds each), so a few failed calls within a
-    // minute are an outage; opossum's default 10 s window would rarely see enough of them.
-    volumeThreshold: 3,
-    rollingCountTimeout: 60_000,
-    rollingCountBuckets: 6,
-    resetTimeout: settings.breakerResetMs ?? 30_000,
-    // Only outages count: a 422 or a 404 is PipeRun working.
-    errorFilter: (error: unknown) => !(isUpstreamError(error) && error.retryable),
+  const breaker = createOutageBreaker(attemptWithRetries, {
+    system: SYSTEM,
+    label: 'PipeRun',
+    paused: 'CRM calls',
+    resetMs: settings.breakerResetMs,
+    log,
+    metrics,
   });
-  breaker.on('open', () => {
-    metrics?.circuitOpen.set(1);
-    log.error({ system: SYSTEM }, 'PipeRun circuit opened: CRM calls paused');
-  });
-  breaker.on('halfOpen', () => log.warn({ system: SYSTEM }, 'PipeRun circuit half-open: trying a call'));
-  breaker.on('close', () => {
-    metrics?.circuitOpen.set(0);
-    log.info({ system: SYSTEM }, 'PipeRun circuit closed: CRM calls resumed');
-  });
-
-  async function send(call: Call): Promise<unknown> {
-    try {
-      const json = await breaker.fire(call);
-      metrics?.calls.inc({ operation: call.operation, outcome: 'ok' });
-      return json;
-    } catch (error) {
-      const isOpen = (error as { code?: unknown }).code === 'EOPENBREAKER';
-      metrics?.calls.inc({ operation: call.operation, outcome: isOpen ? 'circuit_open' : 'error' });
-      if (!isOpen) throw error;
-      throw new UpstreamError(SYSTEM, 'circuit open after repeated failures; will retry later', {
-        retryable: true,
-        cause: error,
-      });
-    }
-  }
 
   return {
     /** The parsed JSON body, or undefined for a search miss answered 404 (`isMissEmpty`). */
-    send,
-    isCircuitOpen: () => breaker.opened,
+    send: breaker.fire,
+    isCircuitOpen: breaker.isOpen,
     async close() {
       breaker.shutdown();
       await agent.close();
