@@ -40,23 +40,18 @@ const ECHO_WINDOW_MINUTES = 5;
 export const contentHash = (text: string) => createHash('sha256').update(text.trim()).digest('hex');
 
 export function createChatwootEvents({ pool, queue, control, settings }: Deps) {
-  /** Stores the event once (Chatwoot delivers some twice) and queues it; true when new. */
+  /** Stores an event the bot acts on once (Chatwoot delivers some twice) and queues it. */
   async function accept(deliveryKey: string, event: string, parsed: ChatwootEvent, correlationId: string) {
+    // Status updates and label noise arrive by the dozen: nothing to keep, nothing to do.
+    if (parsed.kind === 'ignored') return { outcome: 'ignored' as const, eventId: undefined };
     return withTransaction(pool, async (tx) => {
       const inserted = await tx.query<{ id: number }>(
-        `insert into chatwoot_events (delivery_key, event, payload, outcome, processed_at)
-         values ($1, $2, $3, $4, case when $4::text is null then null else now() end)
+        `insert into chatwoot_events (delivery_key, event, payload) values ($1, $2, $3)
          on conflict (delivery_key) do nothing returning id`,
-        [
-          deliveryKey,
-          event,
-          JSON.stringify(parsed),
-          parsed.kind === 'ignored' ? `ignored: ${parsed.reason}` : null,
-        ],
+        [deliveryKey, event, JSON.stringify(parsed)],
       );
       const id = inserted.rows[0]?.id;
-      if (id === undefined) return { outcome: 'duplicate' as const };
-      if (parsed.kind === 'ignored') return { outcome: 'ignored' as const };
+      if (id === undefined) return { outcome: 'duplicate' as const, eventId: undefined };
       await queue.send(CHATWOOT_EVENT_QUEUE, { eventId: id } satisfies ChatwootEventJob, {
         correlationId,
         tx,

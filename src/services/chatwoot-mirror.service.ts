@@ -129,6 +129,13 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
       ? renderNotePt(summary)
       : 'Lead quente passado pelo assistente virtual (sem resumo).';
     const id = linked.chatwootConversationId;
+    // Quiet first: the lead's next message must not meet the bot while the SDR is being called.
+    await control.pause({
+      conversationId,
+      by: 'bot:handoff',
+      reason: 'hot lead handed to a consultant',
+      signal: 'handoff',
+    });
     await client.createMessage(id, { content: note, type: 'outgoing', private: true });
     if (settings.handoffLabels.length > 0) await client.addLabels(id, settings.handoffLabels);
     await client.setStatus(id, 'open');
@@ -136,12 +143,6 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
       await client.assign(id, { assigneeId: settings.handoffAssigneeId, teamId: settings.handoffTeamId });
     }
     await pool.query('update conversations set handoff_at = now() where id = $1', [conversationId]);
-    await control.pause({
-      conversationId,
-      by: 'bot:handoff',
-      reason: 'hot lead handed to a consultant',
-      signal: 'handoff',
-    });
     ctx.log.info({ conversationId, chatwootConversationId: id }, 'hot lead handed off in Chatwoot');
   }
 
