@@ -81,22 +81,30 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
     return { chatwootConversationId: conversation.id };
   }
 
-  /** Bot posts are registered before the POST: Chatwoot may echo them back before it answers. */
-  async function post(conversationId: string, linked: Linked, message: MirrorRow) {
-    const content = contentOf(message);
-    if (message.author === 'lead') {
-      return client.createMessage(linked.chatwootConversationId, { content, type: 'incoming' });
-    }
+  /** Our posts are registered before the POST: Chatwoot may echo them back before it answers. */
+  async function postOurs(conversationId: string, linked: Linked, content: string, isPrivate = false) {
     const expected = await pool.query<{ id: number }>(
       'insert into chatwoot_outgoing (conversation_id, content_hash) values ($1, $2) returning id',
       [conversationId, contentHash(content)],
     );
-    const created = await client.createMessage(linked.chatwootConversationId, { content, type: 'outgoing' });
+    const created = await client.createMessage(linked.chatwootConversationId, {
+      content,
+      type: 'outgoing',
+      private: isPrivate,
+    });
     await pool.query(
       `update chatwoot_outgoing set chatwoot_message_id = $2 where id = $1 and chatwoot_message_id is null`,
       [expected.rows[0]?.id, created.id],
     );
     return created;
+  }
+
+  function post(conversationId: string, linked: Linked, message: MirrorRow) {
+    const content = contentOf(message);
+    if (message.author === 'lead') {
+      return client.createMessage(linked.chatwootConversationId, { content, type: 'incoming' });
+    }
+    return postOurs(conversationId, linked, content);
   }
 
   async function mirrorMessages(conversationId: string, linked: Linked) {
@@ -136,7 +144,13 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
       reason: 'hot lead handed to a consultant',
       signal: 'handoff',
     });
-    await client.createMessage(id, { content: note, type: 'outgoing', private: true });
+    // A retry after a later step failed must not post the note again.
+    const posted = await pool.query(
+      `select 1 from chatwoot_outgoing
+       where conversation_id = $1 and content_hash = $2 and chatwoot_message_id is not null`,
+      [conversationId, contentHash(note)],
+    );
+    if (!posted.rowCount) await postOurs(conversationId, linked, note, true);
     if (settings.handoffLabels.length > 0) await client.addLabels(id, settings.handoffLabels);
     await client.setStatus(id, 'open');
     if (settings.handoffAssigneeId || settings.handoffTeamId) {

@@ -128,7 +128,6 @@ export function createConversationTurn({
     });
   }
 
-  /** Step 4: keep the reply only if the conversation is still as the agent saw it. */
   /** What the agent produced, as stored on the turn whatever becomes of the reply. */
   type Draft = {
     reply: string | null;
@@ -139,6 +138,7 @@ export function createConversationTurn({
     usage?: unknown;
   };
 
+  /** Step 4: keep the reply only if the conversation is still as the agent saw it. */
   async function commitReply(turn: Turn, input: StoredMessage[], draft: Draft) {
     const { reply, preface, ...record } = draft;
     return withTransaction(pool, async (tx) => {
