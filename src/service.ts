@@ -277,7 +277,6 @@ export async function startService(
     maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
   });
   const client = withResilience(createWhatsAppClient(config.whatsapp, log), log);
-  const inbound = createInboundProcessor({ pool, queue, metrics, log, bufferMs: config.messageBufferMs });
   const { token: piperunToken, ...piperun } = config.piperun;
   const crmClient = piperunToken
     ? createPipeRunClient({ ...piperun, token: piperunToken }, log, {
@@ -298,6 +297,18 @@ export async function startService(
   const chatwootMirror = chatwootClient
     ? createChatwootMirror({ pool, queue, client: chatwootClient, control, settings: config.chatwoot })
     : undefined;
+  const inbound = createInboundProcessor({
+    pool,
+    queue,
+    metrics,
+    log,
+    bufferMs: config.messageBufferMs,
+    // The SDR sees the lead's message at once, not after the burst window and the bot's answer.
+    onLeadMessage:
+      chatwootMirror && config.chatwoot.mirror
+        ? (conversationId, tx) => chatwootMirror.enqueue(conversationId, { tx })
+        : undefined,
+  });
   const turn = createConversationTurn({
     pool,
     queue,
@@ -313,7 +324,7 @@ export async function startService(
     leaseSeconds: config.turnTimeoutSeconds,
     onLeadReady: (leadId, correlationId) => crmSync.enqueue(leadId, { correlationId }),
     onActivity: chatwootMirror
-      ? (conversationId, correlationId) => chatwootMirror.enqueue(conversationId, correlationId)
+      ? (conversationId, correlationId) => chatwootMirror.enqueue(conversationId, { correlationId })
       : undefined,
     voiceNotes: createVoiceNotes({
       pool,

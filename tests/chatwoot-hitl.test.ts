@@ -121,6 +121,23 @@ describe('Chatwoot mirror', () => {
     expect(sentToLead()).toHaveLength(2);
   });
 
+  it('shows the lead message to the SDR at once, before the burst window closes', async () => {
+    await start({ echoAgent: createEchoAgent(), env: { MESSAGE_BUFFER_MS: '4000' } });
+    const response = await (t as TestService).service.app.inject({
+      method: 'POST',
+      url: `/webhooks/whatsapp/zapi?token=${ZAPI_WEBHOOK_SECRET}`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(zapiText({ phone: phoneFor(809), text: 'Oi, tem alguém?' })),
+    });
+    expect(response.statusCode).toBe(200);
+    await waitFor(() => chatwoot.messages.some((m) => m.content === 'Oi, tem alguém?'), {
+      what: 'the lead message in Chatwoot',
+    });
+    expect(sentToLead()).toHaveLength(0);
+    await settle();
+    expect(chatwoot.messages.map((m) => m.content)).toEqual(['Oi, tem alguém?', 'Recebi: Oi, tem alguém?']);
+  });
+
   it('recognises our echo when Chatwoot delivers it before answering the post', async () => {
     chatwoot.configure({ echoBeforeResponse: true });
     await start({ echoAgent: createEchoAgent() });

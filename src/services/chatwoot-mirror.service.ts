@@ -1,5 +1,5 @@
 import { createConversationRepo } from '../db/conversation.repo.js';
-import type { JobContext, JobQueue } from '../db/job-queue.js';
+import type { JobContext, JobQueue, SendOptions } from '../db/job-queue.js';
 import { createLeadRepo } from '../db/lead.repo.js';
 import type { Pool } from '../db/pool.js';
 import { renderNotePt } from '../domain/lead/summary.js';
@@ -110,7 +110,7 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
   async function mirrorMessages(conversationId: string, linked: Linked) {
     const pending = await pool.query<MirrorRow>(
       `select id, author, kind, text, transcript from messages
-       where conversation_id = $1 and chatwoot_message_id is null and author in ('lead', 'bot')
+       where conversation_id = $1 and chatwoot_message_id is null
        order by id`,
       [conversationId],
     );
@@ -170,10 +170,10 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
     await handoff(conversationId, linked, ctx);
   }
 
-  function enqueue(conversationId: string, correlationId: string) {
+  function enqueue(conversationId: string, options: Pick<SendOptions, 'correlationId' | 'tx'> = {}) {
     return queue.send(CHATWOOT_MIRROR_QUEUE, { conversationId } satisfies ChatwootMirrorJob, {
       singletonKey: conversationId,
-      correlationId,
+      ...options,
     });
   }
 

@@ -35,6 +35,8 @@ type Deps = {
   metrics: Metrics;
   log: Logger;
   bufferMs: number;
+  /** Told of each lead message in its transaction (the Chatwoot mirror shows it to the SDR at once). */
+  onLeadMessage?: (conversationId: string, tx: PoolClient) => Promise<unknown>;
   batchSize?: number;
   idlePollMs?: number;
   now?: () => Date;
@@ -57,7 +59,15 @@ export function identityOf(message: InboundMessage): ContactIdentity {
   };
 }
 
-export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ...rest }: Deps) {
+export function createInboundProcessor({
+  pool,
+  queue,
+  metrics,
+  log,
+  bufferMs,
+  onLeadMessage,
+  ...rest
+}: Deps) {
   const now = rest.now ?? (() => new Date());
   const batchSize = rest.batchSize ?? 50;
   const idlePollMs = rest.idlePollMs ?? 250;
@@ -93,6 +103,7 @@ export function createInboundProcessor({ pool, queue, metrics, log, bufferMs, ..
       correlationId,
       tx,
     });
+    await onLeadMessage?.(conversationId, tx);
   }
 
   async function applyHumanEcho(tx: PoolClient, message: InboundMessage) {
