@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../src/errors.js';
 import {
   type ChatwootClientSettings,
   type ChatwootMetrics,
@@ -10,6 +9,7 @@ import {
 } from '../src/integrations/chatwoot/client.js';
 import type { ChatwootClient } from '../src/integrations/chatwoot/types.js';
 import { createFakeChatwoot, type FakeChatwoot } from './fakes/chatwoot.js';
+import { upstreamFailure } from './helpers/failure.js';
 import { captureLogs } from './helpers/logs.js';
 import { closeServer, listenOnLoopback } from './helpers/loopback-server.js';
 
@@ -70,15 +70,6 @@ function chatwoot(
   const client = createChatwootClient(settings, log, metrics);
   clients.push(client);
   return client;
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
 }
 
 const calls = (method: string, path: string) =>
@@ -300,7 +291,7 @@ describe('Chatwoot client: conversations and messages', () => {
 
 describe('Chatwoot client: failures', () => {
   it('does not retry a rejected token and names CHATWOOT_API_TOKEN', async () => {
-    const error = await failure(chatwoot({ apiToken: 'wrong' }).findOpenConversation(1));
+    const error = await upstreamFailure(chatwoot({ apiToken: 'wrong' }).findOpenConversation(1));
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401 });
     expect(error.message).toContain('Invalid Access Token');
     expect(error.message).toContain('CHATWOOT_API_TOKEN');
@@ -308,7 +299,7 @@ describe('Chatwoot client: failures', () => {
   });
 
   it('says so when the token is an Agent Bot token refused on contacts', async () => {
-    const error = await failure(chatwoot({ apiToken: BOT_TOKEN }).findContact(LEAD));
+    const error = await upstreamFailure(chatwoot({ apiToken: BOT_TOKEN }).findContact(LEAD));
     expect(error.upstreamStatus).toBe(401);
     expect(error.message).toContain('Agent Bot token');
   });
@@ -329,7 +320,7 @@ describe('Chatwoot client: failures', () => {
     const client = chatwoot();
     const { id } = await leadConversation(client);
     fake.fail(1, { dropAfterCreate: true });
-    const error = await failure(client.createMessage(id, { content: 'Olá', type: 'outgoing' }));
+    const error = await upstreamFailure(client.createMessage(id, { content: 'Olá', type: 'outgoing' }));
     expect(error).toMatchObject({ retryable: true, mayHaveSucceeded: true });
     expect(calls('POST', `/conversations/${id}/messages`)).toHaveLength(1);
     expect(fake.messages).toHaveLength(1);
@@ -358,11 +349,11 @@ describe('Chatwoot client: failures', () => {
     const client = chatwoot({ retries: 0 }, captureLogs().log, metrics);
     fake.down();
     for (let i = 0; i < 10 && !client.isCircuitOpen(); i++) {
-      expect((await failure(client.findOpenConversation(1))).upstreamStatus).toBe(503);
+      expect((await upstreamFailure(client.findOpenConversation(1))).upstreamStatus).toBe(503);
     }
     expect(client.isCircuitOpen()).toBe(true);
     const before = fake.requests.length;
-    const error = await failure(client.createMessage(482, { content: 'Olá', type: 'outgoing' }));
+    const error = await upstreamFailure(client.createMessage(482, { content: 'Olá', type: 'outgoing' }));
     expect(error).toMatchObject({ retryable: true });
     expect(error.message).toContain('circuit open');
     expect(fake.requests).toHaveLength(before);
@@ -373,11 +364,11 @@ describe('Chatwoot client: failures', () => {
     const client = chatwoot();
     for (let i = 0; i < 6; i++) {
       expect(
-        (await failure(client.createConversation({ contactId: 999, sourceId: null }))).upstreamStatus,
+        (await upstreamFailure(client.createConversation({ contactId: 999, sourceId: null }))).upstreamStatus,
       ).toBe(404);
-      expect((await failure(client.createMessage(999, { content: 'x', type: 'outgoing' }))).retryable).toBe(
-        false,
-      );
+      expect(
+        (await upstreamFailure(client.createMessage(999, { content: 'x', type: 'outgoing' }))).retryable,
+      ).toBe(false);
     }
     expect(client.isCircuitOpen()).toBe(false);
   });

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../src/errors.js';
 import {
   createPipeRunClient,
   type PipeRunClientSettings,
@@ -18,6 +17,7 @@ import {
 } from '../src/integrations/piperun/schemas.js';
 import type { PipeRunClient } from '../src/integrations/piperun/types.js';
 import { createFakePipeRun, FAKE_PIPERUN_TOKEN, type FakePipeRun } from './fakes/piperun.js';
+import { upstreamFailure } from './helpers/failure.js';
 import { captureLogs } from './helpers/logs.js';
 
 const CAMPINAS = 4849;
@@ -60,15 +60,6 @@ function pipeRun(
   );
   clients.push(client);
   return client;
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
 }
 
 const calls = (method: string, path: string) =>
@@ -341,7 +332,7 @@ describe('PipeRun client: failures', () => {
   it('leaves a Retry-After longer than it waits to the job queue', async () => {
     fake.fail(1, { status: 429, retryAfterSeconds: 30 });
     const startedAt = Date.now();
-    const error = await failure(pipeRun().findCity('Joinville', 'SC'));
+    const error = await upstreamFailure(pipeRun().findCity('Joinville', 'SC'));
     expect(error).toMatchObject({ retryable: true, retryAfterMs: 30_000, upstreamStatus: 429 });
     expect(error.message).toContain('Too Many Attempts.');
     expect(Date.now() - startedAt).toBeLessThan(1_000);
@@ -349,14 +340,16 @@ describe('PipeRun client: failures', () => {
   });
 
   it('does not retry a 422 and shows PipeRun field messages', async () => {
-    const error = await failure(pipeRun().createPerson({ name: '', phones: ['5511987650001'] }));
+    const error = await upstreamFailure(pipeRun().createPerson({ name: '', phones: ['5511987650001'] }));
     expect(error.message).toBe('piperun: HTTP 422: Unprocessable Entity (name: O campo name é obrigatório.)');
     expect(error).toMatchObject({ retryable: false, details: { name: 'O campo name é obrigatório.' } });
     expect(calls('POST', '/persons')).toHaveLength(1);
   });
 
   it('does not retry a rejected token and says which variable to check', async () => {
-    const error = await failure(pipeRun({ token: '00000000000000000000000000000000' }).findCity('Itu', 'SP'));
+    const error = await upstreamFailure(
+      pipeRun({ token: '00000000000000000000000000000000' }).findCity('Itu', 'SP'),
+    );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401 });
     expect(error.message).toContain('Unauthorized');
     expect(error.message).toContain('PIPERUN_TOKEN');
@@ -366,7 +359,7 @@ describe('PipeRun client: failures', () => {
   it('does not repeat a create whose answer was lost; the record is found by lookup', async () => {
     fake.fail(1, { dropAfterCreate: true });
     const client = pipeRun();
-    const error = await failure(client.createCompany({ name: 'Acme', cnpj: CNPJ }));
+    const error = await upstreamFailure(client.createCompany({ name: 'Acme', cnpj: CNPJ }));
     expect(error).toMatchObject({ retryable: true, mayHaveSucceeded: true });
     expect(calls('POST', '/companies')).toHaveLength(1);
     expect(fake.companies).toHaveLength(1);
@@ -377,7 +370,7 @@ describe('PipeRun client: failures', () => {
     const client = pipeRun({ timeoutMs: 200 });
     const companyId = seedCompany();
     fake.fail(1, { delayMs: 600 });
-    const error = await failure(client.createPerson({ name: 'Lenta', companyId }));
+    const error = await upstreamFailure(client.createPerson({ name: 'Lenta', companyId }));
     expect(error).toMatchObject({ retryable: true, mayHaveSucceeded: true });
     expect(error.message).toContain('timed out');
     expect(calls('POST', '/persons')).toHaveLength(1);
@@ -397,12 +390,12 @@ describe('PipeRun client: failures', () => {
     const client = pipeRun({ retries: 1 }, captureLogs().log, metrics);
     fake.down();
     for (let i = 0; i < 10 && !client.isCircuitOpen(); i++) {
-      expect((await failure(client.findCity('Itu', 'SP'))).upstreamStatus).toBe(503);
+      expect((await upstreamFailure(client.findCity('Itu', 'SP'))).upstreamStatus).toBe(503);
     }
     expect(client.isCircuitOpen()).toBe(true);
     expect(opened).toEqual([1]);
     const before = fake.requests.length;
-    const error = await failure(client.createCompany({ name: 'Acme' }));
+    const error = await upstreamFailure(client.createCompany({ name: 'Acme' }));
     expect(error).toMatchObject({ retryable: true });
     expect(error.message).toContain('circuit open');
     expect(fake.requests).toHaveLength(before);
@@ -412,7 +405,7 @@ describe('PipeRun client: failures', () => {
     const client = pipeRun();
     fake.configure({ missStatus: 404 });
     for (let i = 0; i < 6; i++) {
-      await failure(client.createNote({ dealId: 999, text: 'x' }));
+      await upstreamFailure(client.createNote({ dealId: 999, text: 'x' }));
       expect(await client.findNotes(999)).toEqual([]);
     }
     expect(client.isCircuitOpen()).toBe(false);

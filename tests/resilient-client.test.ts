@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../src/errors.js';
 import { withResilience } from '../src/integrations/whatsapp/resilient-client.js';
 import { createZapiClient, type ZapiClient } from '../src/integrations/whatsapp/zapi/client.js';
 import {
@@ -7,6 +6,7 @@ import {
   FAKE_CREDENTIALS,
   type FakeWhatsAppProvider,
 } from './fakes/whatsapp-provider.js';
+import { upstreamFailure } from './helpers/failure.js';
 import { captureLogs } from './helpers/logs.js';
 
 const LEAD = '5511987650001';
@@ -32,15 +32,6 @@ function resilientZapi(timeoutMs = 2_000) {
   return withResilience(client, captureLogs().log, FAST);
 }
 
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
-
 describe('WhatsApp send resilience', () => {
   it('absorbs a 503 and a short 429 inside the call', async () => {
     fake.fail(1, { status: 503 });
@@ -52,21 +43,21 @@ describe('WhatsApp send resilience', () => {
 
   it('does not repeat a send whose response was lost: the provider may have sent it', async () => {
     fake.fail(1, { dropAfterAccept: true });
-    const error = await failure(resilientZapi().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(resilientZapi().sendText({ to: LEAD, text: 'oi' }));
     expect(error).toMatchObject({ retryable: true, mayHaveSucceeded: true });
     expect(fake.sends).toHaveLength(1);
   });
 
   it('does not repeat a send that timed out waiting for the answer', async () => {
     fake.fail(1, { delayMs: 1_000 });
-    const error = await failure(resilientZapi(200).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(resilientZapi(200).sendText({ to: LEAD, text: 'oi' }));
     expect(error).toMatchObject({ retryable: true, mayHaveSucceeded: true });
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('leaves a long Retry-After to the job queue', async () => {
     fake.fail(1, { status: 429, retryAfterSeconds: 30 });
-    const error = await failure(resilientZapi().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(resilientZapi().sendText({ to: LEAD, text: 'oi' }));
     expect(error).toMatchObject({ retryable: true, retryAfterMs: 30_000 });
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
@@ -75,11 +66,11 @@ describe('WhatsApp send resilience', () => {
     fake.failRate(1, [{ status: 500 }]);
     const client = resilientZapi();
     for (let i = 0; i < 5 && !client.isCircuitOpen(); i++) {
-      await failure(client.sendText({ to: LEAD, text: `n${i}` }));
+      await upstreamFailure(client.sendText({ to: LEAD, text: `n${i}` }));
     }
     expect(client.isCircuitOpen()).toBe(true);
     const before = fake.requests.length;
-    const error = await failure(client.sendText({ to: LEAD, text: 'fast' }));
+    const error = await upstreamFailure(client.sendText({ to: LEAD, text: 'fast' }));
     expect(error.message).toContain('circuit open');
     expect(fake.requests.length).toBe(before);
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../src/errors.js';
 import {
   createTranscriptionClient,
   TRANSCRIPTION_PROMPT,
@@ -8,6 +7,7 @@ import {
 } from '../src/integrations/openai/transcription-client.js';
 import { createFakeOpenAI, type FakeOpenAI } from './fakes/openai.js';
 import { oggOpusSample } from './helpers/audio-samples.js';
+import { upstreamFailure } from './helpers/failure.js';
 import { captureLogs } from './helpers/logs.js';
 
 const API_KEY = 'sk-test-transcription';
@@ -33,16 +33,6 @@ function setUp(overrides: Partial<TranscriptionSettings> = {}) {
     { calls: { inc: ({ outcome }) => outcomes.push(outcome) } },
   );
   return { client, logs, outcomes };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(UpstreamError);
-    return error as UpstreamError;
-  }
-  throw new Error('expected the transcription to fail');
 }
 
 describe('transcription client', () => {
@@ -93,7 +83,7 @@ describe('transcription client', () => {
     fake.transcripts({ delayMs: 2_000 });
     const { client, outcomes } = setUp({ timeoutMs: 200 });
 
-    const error = await failureOf(client.transcribe(VOICE_NOTE));
+    const error = await upstreamFailure(client.transcribe(VOICE_NOTE));
 
     expect(error.system).toBe('openai');
     expect(error.retryable).toBe(true);
@@ -104,7 +94,7 @@ describe('transcription client', () => {
   it('reports a rejected key as not retryable, pointing at OPENAI_API_KEY', async () => {
     const { client } = setUp({ apiKey: 'sk-wrong' });
 
-    const error = await failureOf(client.transcribe(VOICE_NOTE));
+    const error = await upstreamFailure(client.transcribe(VOICE_NOTE));
 
     expect(error.retryable).toBe(false);
     expect(error.upstreamStatus).toBe(401);
@@ -116,9 +106,9 @@ describe('transcription client', () => {
     const { client, logs, outcomes } = setUp({ breakerResetMs: 60_000 });
 
     for (let i = 0; i < 3; i += 1)
-      expect((await failureOf(client.transcribe(VOICE_NOTE))).retryable).toBe(true);
+      expect((await upstreamFailure(client.transcribe(VOICE_NOTE))).retryable).toBe(true);
     expect(client.isCircuitOpen()).toBe(true);
-    const error = await failureOf(client.transcribe(VOICE_NOTE));
+    const error = await upstreamFailure(client.transcribe(VOICE_NOTE));
 
     expect(error.message).toMatch(/circuit open/);
     expect(error.retryable).toBe(true);
@@ -134,7 +124,7 @@ describe('transcription client', () => {
     const { client } = setUp();
 
     for (let i = 0; i < 4; i += 1)
-      expect((await failureOf(client.transcribe(VOICE_NOTE))).retryable).toBe(false);
+      expect((await upstreamFailure(client.transcribe(VOICE_NOTE))).retryable).toBe(false);
 
     expect(client.isCircuitOpen()).toBe(false);
     expect((await client.transcribe(VOICE_NOTE)).text).not.toBe('');
@@ -144,7 +134,7 @@ describe('transcription client', () => {
     fake.transcripts({ text: '  \n ' });
     const { client, outcomes } = setUp();
 
-    const error = await failureOf(client.transcribe(VOICE_NOTE));
+    const error = await upstreamFailure(client.transcribe(VOICE_NOTE));
 
     expect(error.message).toMatch(/empty transcript/);
     expect(error.retryable).toBe(false);

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../src/errors.js';
 import {
   parseRetryAfterMs,
   upstreamErrorFromResponse,
@@ -20,6 +19,7 @@ import {
   FAKE_CREDENTIALS,
   type FakeWhatsAppProvider,
 } from './fakes/whatsapp-provider.js';
+import { upstreamFailure } from './helpers/failure.js';
 import { freePort } from './helpers/free-port.js';
 import { required } from './helpers/required.js';
 import { waitFor } from './helpers/wait.js';
@@ -98,16 +98,6 @@ function mediaRef(overrides: Partial<MediaRef>): MediaRef {
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with an UpstreamError');
-}
-
 function lastRequest() {
   return required(fake.requests.at(-1), 'a request the fake received');
 }
@@ -120,21 +110,21 @@ function describeSendFailures(
   describe(`${name} send failures`, () => {
     it('reports a 500 as retryable with the upstream status', async () => {
       fake.fail(1, { status: 500 });
-      const error = await failure(makeClient().sendText({ to: LEAD, text: 'oi' }));
+      const error = await upstreamFailure(makeClient().sendText({ to: LEAD, text: 'oi' }));
       expect(error).toMatchObject({ retryable: true, upstreamStatus: 500 });
       expect(fake.sends).toHaveLength(0);
     });
 
     it('reports a 429 as retryable with the Retry-After delay', async () => {
       fake.fail(1, { status: 429, retryAfterSeconds: 7 });
-      const error = await failure(makeClient().sendText({ to: LEAD, text: 'oi' }));
+      const error = await upstreamFailure(makeClient().sendText({ to: LEAD, text: 'oi' }));
       expect(error).toMatchObject({ retryable: true, upstreamStatus: 429, retryAfterMs: 7_000 });
     });
 
     it('reports a slow answer as a retryable timeout', async () => {
       fake.fail(1, { delayMs: 5_000 });
       const started = Date.now();
-      const error = await failure(makeClient(SHORT_TIMEOUT_MS).sendText({ to: LEAD, text: 'oi' }));
+      const error = await upstreamFailure(makeClient(SHORT_TIMEOUT_MS).sendText({ to: LEAD, text: 'oi' }));
       expect(error.retryable).toBe(true);
       expect(error.message).toContain('timed out');
       expect(Date.now() - started).toBeLessThan(2_000);
@@ -142,7 +132,7 @@ function describeSendFailures(
 
     it('reports a response lost after the send as retryable, warning it may have been processed', async () => {
       fake.fail(1, { dropAfterAccept: true });
-      const error = await failure(makeClient().sendText({ to: LEAD, text: 'oi' }));
+      const error = await upstreamFailure(makeClient().sendText({ to: LEAD, text: 'oi' }));
       expect(error.retryable).toBe(true);
       expect(error.message).toContain('may have been processed');
       expect(error.upstreamStatus).toBeUndefined();
@@ -152,7 +142,7 @@ function describeSendFailures(
     it('recovers on the next call once the fault is used up', async () => {
       fake.fail(1, { status: 503 });
       const client = makeClient();
-      await failure(client.sendText({ to: LEAD, text: 'first' }));
+      await upstreamFailure(client.sendText({ to: LEAD, text: 'first' }));
       const result = await client.sendText({ to: LEAD, text: 'second' });
       expect(result.providerMessageId).toBe(fake.sends[0]?.providerMessageId);
     });
@@ -194,7 +184,9 @@ describe('Meta client', () => {
   });
 
   it('reports an invalid token as not retryable and names META_ACCESS_TOKEN', async () => {
-    const error = await failure(metaClient({ accessToken: 'expired' }).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(
+      metaClient({ accessToken: 'expired' }).sendText({ to: LEAD, text: 'oi' }),
+    );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401, system: 'whatsapp-meta' });
     expect(error.message).toContain('META_ACCESS_TOKEN');
     expect(error.message).toContain('Invalid OAuth access token');
@@ -206,7 +198,7 @@ describe('Meta client', () => {
       error: { message: '(#131056) Pair rate limit hit', type: 'OAuthException', code: 131056 },
     };
     fake.fail(1, { status: 400, body });
-    const error = await failure(metaClient().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(metaClient().sendText({ to: LEAD, text: 'oi' }));
     expect(error).toMatchObject({ retryable: true, upstreamStatus: 400, retryAfterMs: 6_000 });
     expect(error.message).toContain('Pair rate limit hit (code 131056)');
   });
@@ -220,7 +212,7 @@ describe('Meta client', () => {
       },
     };
     fake.fail(1, { status: 400, body });
-    const error = await failure(metaClient().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(metaClient().sendText({ to: LEAD, text: 'oi' }));
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('template');
     expect(error.message).toContain('Re-engagement message (code 131047): more than 24 hours');
@@ -260,14 +252,16 @@ describe('Meta client', () => {
 
   it('refuses media whose file_size is over the limit without downloading it', async () => {
     fake.addMedia('huge', AUDIO, 'audio/ogg', { declaredBytes: 50 * MAX_BYTES });
-    const error = await failure(metaClient().fetchMedia(mediaRef({ mediaId: 'huge' }), fetchOptions));
+    const error = await upstreamFailure(metaClient().fetchMedia(mediaRef({ mediaId: 'huge' }), fetchOptions));
     expect(error.retryable).toBe(false);
     expect(fake.requests.map((r) => r.path)).toEqual(['/meta/v21.0/huge']);
   });
 
   it('aborts an endless media stream as soon as it passes the limit', async () => {
     fake.addMedia('endless', AUDIO, 'audio/ogg', { oversized: {} });
-    const error = await failure(metaClient().fetchMedia(mediaRef({ mediaId: 'endless' }), fetchOptions));
+    const error = await upstreamFailure(
+      metaClient().fetchMedia(mediaRef({ mediaId: 'endless' }), fetchOptions),
+    );
     expect(error.retryable).toBe(false);
     const details = error.details as { receivedBytes: number };
     expect(details.receivedBytes).toBeGreaterThan(MAX_BYTES);
@@ -303,20 +297,26 @@ describe('Z-API client', () => {
   });
 
   it('reports a wrong Client-Token as not retryable and names ZAPI_CLIENT_TOKEN', async () => {
-    const error = await failure(zapiClient({ clientToken: 'wrong' }).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(
+      zapiClient({ clientToken: 'wrong' }).sendText({ to: LEAD, text: 'oi' }),
+    );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401 });
     expect(error.message).toContain('set ZAPI_CLIENT_TOKEN');
   });
 
   it('reports a missing Client-Token ("null not allowed") as not retryable', async () => {
-    const error = await failure(zapiClient({ clientToken: undefined }).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(
+      zapiClient({ clientToken: undefined }).sendText({ to: LEAD, text: 'oi' }),
+    );
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('set ZAPI_CLIENT_TOKEN');
     expect(error.message).toContain('null not allowed');
   });
 
   it('reports a wrong instance token as not retryable without revealing it', async () => {
-    const error = await failure(zapiClient({ token: 'WRONGTOKEN123' }).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(
+      zapiClient({ token: 'WRONGTOKEN123' }).sendText({ to: LEAD, text: 'oi' }),
+    );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401 });
     expect(error.message).toContain('ZAPI_TOKEN');
     expect(error.message).not.toContain('WRONGTOKEN123');
@@ -328,7 +328,7 @@ describe('Z-API client', () => {
       status: 502,
       body: { error: `Cannot POST /instances/${instanceId}/token/${token}/send-text` },
     });
-    const error = await failure(zapiClient().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(zapiClient().sendText({ to: LEAD, text: 'oi' }));
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('/token/***/send-text');
     expect(error.message).not.toContain(token);
@@ -336,7 +336,7 @@ describe('Z-API client', () => {
 
   it('keeps the token out of a connection failure', async () => {
     const client = zapiClient({ baseUrl: `http://127.0.0.1:${await freePort()}` });
-    const error = await failure(client.sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(client.sendText({ to: LEAD, text: 'oi' }));
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('ECONNREFUSED');
     expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(
@@ -369,7 +369,7 @@ describe('Z-API client', () => {
 
   it('rejects a Content-Length over the limit before reading the body', async () => {
     fake.addMedia('declared', AUDIO, 'audio/ogg', { oversized: {}, declaredBytes: 50 * MAX_BYTES });
-    const error = await failure(
+    const error = await upstreamFailure(
       zapiClient().fetchMedia(mediaRef({ url: fake.mediaUrl('storage', 'declared') }), fetchOptions),
     );
     expect(error.retryable).toBe(false);
@@ -380,7 +380,7 @@ describe('Z-API client', () => {
 
   it('aborts an endless media stream as soon as it passes the limit', async () => {
     fake.addMedia('endless', AUDIO, 'audio/ogg', { oversized: {} });
-    const error = await failure(
+    const error = await upstreamFailure(
       zapiClient().fetchMedia(mediaRef({ url: fake.mediaUrl('storage', 'endless') }), fetchOptions),
     );
     const details = error.details as { receivedBytes: number };
@@ -392,7 +392,9 @@ describe('Z-API client', () => {
   it('reports a download that outlives its budget as a retryable timeout', async () => {
     fake.addMedia('slow', AUDIO, 'audio/ogg', { oversized: { totalBytes: 1024 * MAX_BYTES } });
     const ref = mediaRef({ url: fake.mediaUrl('storage', 'slow') });
-    const error = await failure(zapiClient().fetchMedia(ref, { maxBytes: 2048 * MAX_BYTES, timeoutMs: 50 }));
+    const error = await upstreamFailure(
+      zapiClient().fetchMedia(ref, { maxBytes: 2048 * MAX_BYTES, timeoutMs: 50 }),
+    );
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('timed out');
   });
@@ -421,13 +423,15 @@ describe('Evolution client', () => {
   });
 
   it('reports a wrong apikey as not retryable and names EVOLUTION_API_KEY', async () => {
-    const error = await failure(evolutionClient({ apiKey: 'wrong' }).sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(
+      evolutionClient({ apiKey: 'wrong' }).sendText({ to: LEAD, text: 'oi' }),
+    );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 401 });
     expect(error.message).toContain('EVOLUTION_API_KEY');
   });
 
   it('reports an unknown instance as not retryable and names EVOLUTION_INSTANCE', async () => {
-    const error = await failure(
+    const error = await upstreamFailure(
       evolutionClient({ instance: 'outra-loja' }).sendText({ to: LEAD, text: 'oi' }),
     );
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 404 });
@@ -436,7 +440,7 @@ describe('Evolution client', () => {
 
   it('reports a recipient who is not on WhatsApp as not retryable', async () => {
     fake.notOnWhatsApp(LEAD);
-    const error = await failure(evolutionClient().sendText({ to: LEAD, text: 'oi' }));
+    const error = await upstreamFailure(evolutionClient().sendText({ to: LEAD, text: 'oi' }));
     expect(error).toMatchObject({ retryable: false, upstreamStatus: 400 });
     expect(error.message).toContain('recipient is not on WhatsApp');
     expect(fake.sends).toHaveLength(0);
@@ -456,7 +460,7 @@ describe('Evolution client', () => {
   it('refuses inline base64 over the limit from its length alone', async () => {
     const base64 = Buffer.alloc(2048).toString('base64');
     expect(base64DecodedLength(base64)).toBe(2048);
-    const error = await failure(
+    const error = await upstreamFailure(
       evolutionClient().fetchMedia(mediaRef({ base64 }), { maxBytes: 2047, timeoutMs: 1_000 }),
     );
     expect(error.retryable).toBe(false);
@@ -497,7 +501,7 @@ describe('Evolution client', () => {
 
   it('aborts an endless getBase64FromMediaMessage answer', async () => {
     fake.addMedia('3EB0ENDLESS', AUDIO, 'audio/ogg', { oversized: {} });
-    const error = await failure(
+    const error = await upstreamFailure(
       evolutionClient().fetchMedia(mediaRef({ mediaId: '3EB0ENDLESS' }), fetchOptions),
     );
     expect(error.retryable).toBe(false);
@@ -571,7 +575,7 @@ describe('fake provider echoes', () => {
   it('echoes a send whose response was lost, since the provider did send it', async () => {
     fake.echoTo(`${receiverUrl}/hook`, 'zapi');
     fake.fail(1, { dropAfterAccept: true });
-    await failure(zapiClient().sendText({ to: LEAD, text: 'perdido' }));
+    await upstreamFailure(zapiClient().sendText({ to: LEAD, text: 'perdido' }));
     const echo = await waitFor(() => received[0], { what: 'the echo of the lost send' });
     expect(echo.body).toMatchObject({ messageId: fake.sends[0]?.providerMessageId, fromMe: true });
   });
