@@ -1,13 +1,10 @@
-import OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
-import CircuitBreaker from 'opossum';
-import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { isOurMistake, openAiError } from './errors.js';
+import { createOpenAiSdk, guardOpenAiCall, isCircuitOpenError, type OpenAiSettings } from './guarded-call.js';
 
 /**
  * The chat model behind the agent, through the official SDK (any OpenAI-compatible server via
@@ -15,14 +12,7 @@ import { isOurMistake, openAiError } from './errors.js';
  * honouring Retry-After); the breaker on top turns a real outage into an immediate fallback to
  * the offline policy instead of every turn waiting out its retries.
  */
-export type LlmSettings = {
-  apiKey: string;
-  baseUrl?: string;
-  model: string;
-  timeoutMs: number;
-  maxRetries: number;
-  breakerResetMs?: number;
-};
+export type LlmSettings = OpenAiSettings;
 
 export type LlmPurpose = 'reply' | 'regenerate' | 'summary';
 export type ChatParams = Omit<ChatCompletionCreateParamsNonStreaming, 'model'>;
@@ -36,52 +26,35 @@ export type LlmClient = {
 };
 
 export function createLlmClient(settings: LlmSettings, log: Logger, metrics: Metrics): LlmClient {
-  const sdk = new OpenAI({
-    apiKey: settings.apiKey,
-    baseURL: settings.baseUrl,
-    timeout: settings.timeoutMs,
-    maxRetries: settings.maxRetries,
-  });
+  const sdk = createOpenAiSdk(settings);
   let busy = 0;
-
-  const breaker = new CircuitBreaker(
+  const call = guardOpenAiCall(
     (params: ChatCompletionCreateParamsNonStreaming) => sdk.chat.completions.create(params),
     {
-      timeout: false,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 3,
-      resetTimeout: settings.breakerResetMs ?? 30_000,
-      errorFilter: isOurMistake,
+      resetMs: settings.breakerResetMs,
+      log,
+      lines: {
+        open: 'LLM circuit opened: the offline policy answers until the model recovers',
+        halfOpen: 'LLM circuit half-open: trying the model again',
+        close: 'LLM circuit closed: the model answers again',
+      },
+      openMessage: 'circuit open after repeated failures',
+      errors: { waitingFor: 'the model', modelVariable: 'OPENAI_MODEL' },
+      onCircuitChange: (isOpen) => metrics.llmCircuitOpen.set(isOpen ? 1 : 0),
     },
   );
-  breaker.on('open', () => {
-    metrics.llmCircuitOpen.set(1);
-    log.error('LLM circuit opened: the offline policy answers until the model recovers');
-  });
-  breaker.on('halfOpen', () => log.warn('LLM circuit half-open: trying the model again'));
-  breaker.on('close', () => {
-    metrics.llmCircuitOpen.set(0);
-    log.info('LLM circuit closed: the model answers again');
-  });
 
   async function complete(params: ChatParams, purpose: LlmPurpose): Promise<ChatCompletion> {
     const startedAt = performance.now();
     try {
-      const completion = (await breaker.fire({ ...params, model: settings.model })) as ChatCompletion;
+      const completion = await call.fire({ ...params, model: settings.model });
       metrics.llmCalls.inc({ purpose, outcome: 'ok' });
       metrics.llmTokens.inc({ kind: 'prompt' }, completion.usage?.prompt_tokens ?? 0);
       metrics.llmTokens.inc({ kind: 'completion' }, completion.usage?.completion_tokens ?? 0);
       return completion;
     } catch (error) {
-      const open = breaker.opened && !(error instanceof OpenAI.APIError);
-      metrics.llmCalls.inc({ purpose, outcome: open ? 'circuit_open' : 'error' });
-      if (open) {
-        throw new UpstreamError('openai', 'circuit open after repeated failures', {
-          retryable: true,
-          cause: error,
-        });
-      }
-      throw openAiError(error, { waitingFor: 'the model', modelVariable: 'OPENAI_MODEL' });
+      metrics.llmCalls.inc({ purpose, outcome: isCircuitOpenError(error) ? 'circuit_open' : 'error' });
+      throw error;
     } finally {
       const elapsed = performance.now() - startedAt;
       busy += elapsed;
@@ -89,5 +62,5 @@ export function createLlmClient(settings: LlmSettings, log: Logger, metrics: Met
     }
   }
 
-  return { model: settings.model, complete, isCircuitOpen: () => breaker.opened, busyMs: () => busy };
+  return { model: settings.model, complete, isCircuitOpen: call.isOpen, busyMs: () => busy };
 }

@@ -1,9 +1,8 @@
-import OpenAI, { toFile } from 'openai';
+import { toFile } from 'openai';
 import type { Transcription } from 'openai/resources/audio/transcriptions';
-import CircuitBreaker from 'opossum';
 import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { isOurMistake, openAiError } from './errors.js';
+import { createOpenAiSdk, guardOpenAiCall, isCircuitOpenError, type OpenAiSettings } from './guarded-call.js';
 
 /**
  * Voice notes to text through the official SDK's audio API (any OpenAI-compatible server via
@@ -11,14 +10,7 @@ import { isOurMistake, openAiError } from './errors.js';
  * retries; the breaker on top makes an outage fail fast, so a burst of voice notes does not each
  * wait out its retries. The audio and the transcript are personal data: neither is ever logged.
  */
-export type TranscriptionSettings = {
-  apiKey: string;
-  baseUrl?: string;
-  model: string;
-  timeoutMs: number;
-  maxRetries: number;
-  breakerResetMs?: number;
-};
+export type TranscriptionSettings = OpenAiSettings;
 
 export type TranscriptionOutcome = 'ok' | 'error' | 'circuit_open';
 export type TranscriptionMetrics = { calls: { inc(labels: { outcome: TranscriptionOutcome }): void } };
@@ -40,12 +32,7 @@ export function createTranscriptionClient(
   log: Logger,
   metrics?: TranscriptionMetrics,
 ): TranscriptionClient {
-  const sdk = new OpenAI({
-    apiKey: settings.apiKey,
-    baseURL: settings.baseUrl,
-    timeout: settings.timeoutMs,
-    maxRetries: settings.maxRetries,
-  });
+  const sdk = createOpenAiSdk(settings);
 
   async function request({ bytes, mimeType, extension }: TranscriptionInput): Promise<Transcription> {
     return sdk.audio.transcriptions.create({
@@ -57,38 +44,26 @@ export function createTranscriptionClient(
     });
   }
 
-  const breaker = new CircuitBreaker(request, {
-    timeout: false,
-    errorThresholdPercentage: 50,
-    volumeThreshold: 3,
-    resetTimeout: settings.breakerResetMs ?? 30_000,
-    errorFilter: isOurMistake,
+  const call = guardOpenAiCall(request, {
+    resetMs: settings.breakerResetMs,
+    log,
+    lines: {
+      open: 'transcription circuit opened: voice notes fail fast until it recovers',
+      halfOpen: 'transcription circuit half-open: trying the audio API again',
+      close: 'transcription circuit closed: voice notes are transcribed again',
+    },
+    openMessage: 'circuit open after repeated transcription failures',
+    errors: { waitingFor: 'the transcription', modelVariable: 'OPENAI_TRANSCRIPTION_MODEL' },
   });
-  breaker.on('open', () =>
-    log.error('transcription circuit opened: voice notes fail fast until it recovers'),
-  );
-  breaker.on('halfOpen', () => log.warn('transcription circuit half-open: trying the audio API again'));
-  breaker.on('close', () => log.info('transcription circuit closed: voice notes are transcribed again'));
 
   async function transcribe(input: TranscriptionInput): Promise<{ text: string }> {
     const startedAt = performance.now();
     let transcription: Transcription;
     try {
-      transcription = await breaker.fire(input);
+      transcription = await call.fire(input);
     } catch (error) {
-      // A rejection that is not an API error while the breaker is open was the breaker's own.
-      const isOpen = breaker.opened && !(error instanceof OpenAI.APIError);
-      metrics?.calls.inc({ outcome: isOpen ? 'circuit_open' : 'error' });
-      if (isOpen) {
-        throw new UpstreamError('openai', 'circuit open after repeated transcription failures', {
-          retryable: true,
-          cause: error,
-        });
-      }
-      throw openAiError(error, {
-        waitingFor: 'the transcription',
-        modelVariable: 'OPENAI_TRANSCRIPTION_MODEL',
-      });
+      metrics?.calls.inc({ outcome: isCircuitOpenError(error) ? 'circuit_open' : 'error' });
+      throw error;
     }
     // An OpenAI-compatible server may answer without `text`: that is no transcript either.
     const text = typeof transcription.text === 'string' ? transcription.text.trim() : '';
@@ -104,5 +79,5 @@ export function createTranscriptionClient(
     return { text };
   }
 
-  return { transcribe, isCircuitOpen: () => breaker.opened };
+  return { transcribe, isCircuitOpen: call.isOpen };
 }
