@@ -38,11 +38,28 @@ const PERSONAL_KEYS: Record<string, (value: string) => string> = {
   pushName: () => '[personal]',
 };
 
+/**
+ * pino's error serializer copies an error's own properties as they are: pg's `detail` quotes
+ * the offending row ("Key (cnpj)=(11222333000181) already exists."), SDK errors carry the
+ * upstream body. Every string in it is masked, not only the message and the stack.
+ */
+function serializeError(error: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const serialized = pino.stdSerializers.err(error);
+  for (const key of Object.keys(serialized)) {
+    serialized[key] = maskPiiDeep(serialized[key]);
+  }
+  return serialized;
+}
+
 function maskLogObject(obj: Record<string, unknown>): Record<string, unknown> {
   const masked = maskPiiDeep(obj) as Record<string, unknown>;
   for (const [key, mask] of Object.entries(PERSONAL_KEYS)) {
     const value = obj[key];
     if (typeof value === 'string' && value !== '') masked[key] = mask(value);
+  }
+  // pino serializes errors under `err` only; one under another key would print its raw properties.
+  for (const [key, value] of Object.entries(masked)) {
+    if (key !== 'err' && value instanceof Error) masked[key] = serializeError(value);
   }
   return masked;
 }
@@ -62,7 +79,11 @@ export function loggerOptions(level: string): LoggerOptions {
     hooks: {
       // The message string is not seen by `formatters.log`; mask it here.
       logMethod(args, method) {
-        const masked = args.map((arg) => (typeof arg === 'string' ? maskPii(arg) : arg));
+        // The first object is the merging object (masked by `formatters.log`); later ones fill
+        // %o / %j placeholders and are printed as they are unless masked here.
+        const masked = args.map((arg, index) =>
+          typeof arg === 'string' ? maskPii(arg) : index > 0 ? maskPiiDeep(arg) : arg,
+        );
         return method.apply(this, masked as Parameters<typeof method>);
       },
     },
@@ -74,17 +95,26 @@ export function loggerOptions(level: string): LoggerOptions {
       }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       // Upstream error messages can quote what a lead typed: mask them like any other text.
-      err: (error: Error) => {
-        const serialized = pino.stdSerializers.err(error);
-        serialized.message = maskPii(serialized.message ?? '');
-        if (serialized.stack) serialized.stack = maskPii(serialized.stack);
-        return serialized;
-      },
+      err: serializeError,
     },
   };
 }
 
+/**
+ * A child's bindings (`log.child({ chatId })`) are written into every line it logs, yet pino
+ * passes them through no formatter (`formatters.bindings` is for the root's pid and hostname
+ * only). Children are created from their parent with Object.create, so replacing `child` on
+ * the root masks the bindings of every descendant, Fastify's request loggers included.
+ */
+function maskChildBindings(root: Logger): Logger {
+  const createChild = root.child;
+  root.child = function child(this: Logger, bindings, options) {
+    return createChild.call(this, maskLogObject(bindings), options);
+  } as Logger['child'];
+  return root;
+}
+
 export function createLogger({ level, destination }: LoggerSettings): Logger {
   const options = loggerOptions(level);
-  return destination ? pino(options, destination) : pino(options);
+  return maskChildBindings(destination ? pino(options, destination) : pino(options));
 }
