@@ -1,3 +1,5 @@
+import type { LeadOrigin } from '../domain/bot-flags.js';
+import type { AdReferral } from '../integrations/whatsapp/types.js';
 import type { Queryable } from './pool.js';
 
 export type Conversation = {
@@ -49,6 +51,10 @@ export type ContactIdentity = {
   /** 'phone:<key>' and/or 'lid:<id>', strongest first. */
   aliases: string[];
   name: string | null;
+  /** Stamped on the lead when this identity creates it (its first message); never changed after. */
+  origin?: LeadOrigin;
+  /** The ad behind an 'ad' origin, kept for the operator. */
+  referral?: AdReferral;
 };
 
 export function createConversationRepo(db: Queryable) {
@@ -64,10 +70,18 @@ export function createConversationRepo(db: Queryable) {
   /** A new lead and its conversation, in one statement. */
   async function create(identity: ContactIdentity): Promise<string> {
     const result = await db.query<{ id: string }>(
-      `with lead as (insert into leads (phone, name) values ($1, $2) returning id)
+      `with lead as (insert into leads (phone, name, origin, origin_referral) values ($1, $2, $6, $7) returning id)
        insert into conversations (lead_id, provider, instance_id, chat_id)
        select id, $3, $4, $5 from lead returning id`,
-      [identity.phone, identity.name, identity.provider, identity.instanceId, identity.chatId],
+      [
+        identity.phone,
+        identity.name,
+        identity.provider,
+        identity.instanceId,
+        identity.chatId,
+        identity.origin ?? null,
+        identity.referral ? JSON.stringify(identity.referral) : null,
+      ],
     );
     return result.rows[0]?.id as string;
   }

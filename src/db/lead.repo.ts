@@ -86,11 +86,28 @@ export function createLeadRepo(db: Queryable) {
     return parsed.success ? parsed.data : undefined;
   }
 
+  /** The origin stamped on the lead's first message; null for leads older than origin tracking. */
+  async function findOrigin(leadId: string): Promise<string | null> {
+    const result = await db.query<{ origin: string | null }>('select origin from leads where id = $1', [
+      leadId,
+    ]);
+    return result.rows[0]?.origin ?? null;
+  }
+
+  /** Leads per temperature for the leads_by_temperature gauge; a lead not scored yet is 'unscored'. */
+  async function countByTemperature(): Promise<{ temperature: string; count: number }[]> {
+    const result = await db.query<{ temperature: string; count: number }>(
+      `select coalesce(temperature, 'unscored') as temperature, count(*)::int as count
+       from leads group by 1`,
+    );
+    return result.rows;
+  }
+
   async function setCrmDealId(leadId: string, dealId: number): Promise<void> {
     await db.query('update leads set crm_deal_id = $2, updated_at = now() where id = $1', [leadId, dealId]);
   }
 
-  return { findProfile, saveProfile, findSummary, setCrmDealId };
+  return { findProfile, saveProfile, findSummary, findOrigin, setCrmDealId, countByTemperature };
 }
 
 export type LeadRepo = ReturnType<typeof createLeadRepo>;

@@ -3,10 +3,19 @@ import { createAgentEventRepo } from '../db/agent-event.repo.js';
 import { type Conversation, createConversationRepo } from '../db/conversation.repo.js';
 import { createDeadLetterRepo } from '../db/dead-letter.repo.js';
 import type { JobContext, JobQueue } from '../db/job-queue.js';
+import { createLeadRepo } from '../db/lead.repo.js';
 import { createMessageRepo, type StoredMessage } from '../db/message.repo.js';
 import { createOutboxRepo } from '../db/outbox.repo.js';
 import { type Pool, type PoolClient, withTransaction } from '../db/pool.js';
 import { createTurnRepo, type Turn } from '../db/turn.repo.js';
+import {
+  ALL_ENABLED,
+  type AnswerDecision,
+  type BotFlags,
+  needsOrigin,
+  type SilenceReason,
+  shouldAnswer,
+} from '../domain/bot-flags.js';
 import { splitMessage } from '../domain/message-split.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OutboxSender } from './outbox-sender.service.js';
@@ -18,7 +27,9 @@ import { VOICE_NOTE_FALLBACK, type VoiceNotes } from './voice-note.service.js';
  * 1. Take the conversation's lease (one worker per conversation, across instances).
  * 2. Finish what a crashed run left: unsent reply parts go out first; a half-generated turn is
  *    abandoned and its messages answered afresh.
- * 3. Wait for the burst window to close, then answer every unanswered lead message at once.
+ * 3. Wait for the burst window to close, then answer every unanswered lead message at once,
+ *    unless paused or a feature flag keeps the bot off this conversation: then they are marked
+ *    handled by a silent turn, so switching the bot back on answers only what comes next.
  * 4. Just before sending, re-check under the row lock: paused → silent; newer messages →
  *    fold them into a fresh turn (at most MAX_FOLDS times in a row, so a chatty lead still gets
  *    answers); else write reply parts to the outbox and mark the messages answered, atomically.
@@ -46,6 +57,8 @@ type Deps = {
   metrics: Metrics;
   maxTextLength: number;
   leaseSeconds: number;
+  /** BOT_ENABLED, BOT_ENABLED_INSTANCES, BOT_ENABLED_ORIGINS; all on when absent. */
+  flags?: BotFlags;
   now?: () => Date;
 };
 
@@ -74,6 +87,7 @@ export function createConversationTurn({
   ...rest
 }: Deps) {
   const now = rest.now ?? (() => new Date());
+  const flags = rest.flags ?? ALL_ENABLED;
 
   function schedule(conversationId: string, at: Date, correlationId: string, tx?: PoolClient) {
     return queue.send(TURN_QUEUE, { conversationId } satisfies TurnJob, {
@@ -84,7 +98,7 @@ export function createConversationTurn({
     });
   }
 
-  /** A paused conversation: the messages are kept, marked handled by a silent turn. */
+  /** A paused or flagged-off conversation: the messages are kept, marked handled by a silent turn. */
   async function silence(
     tx: PoolClient,
     {
@@ -92,13 +106,48 @@ export function createConversationTurn({
       input,
       turn,
       correlationId,
-    }: { conversationId: string; input: StoredMessage[]; turn?: Turn; correlationId: string },
+      flag,
+    }: {
+      conversationId: string;
+      input: StoredMessage[];
+      turn?: Turn;
+      correlationId: string;
+      flag?: SilenceReason;
+    },
   ) {
     const ids = input.map((m) => m.id);
     const target = turn ?? (await createTurnRepo(tx).create(conversationId, ids, correlationId));
     await createMessageRepo(tx).assignTurn(ids, target.id);
     await createTurnRepo(tx).finish(target.id, 'silenced');
+    // A pause has its own event already; a flag leaves one per silent turn to say why.
+    if (flag) {
+      await createAgentEventRepo(tx).record({
+        conversationId,
+        turnId: target.id,
+        type: 'bot_silenced',
+        actor: 'system',
+        data: { reason: flag, messages: ids.length },
+      });
+    }
     metrics.turns.inc({ outcome: 'silenced' });
+  }
+
+  /** Reads the lead's origin only when BOT_ENABLED_ORIGINS is set: the usual turn pays nothing. */
+  async function flagDecision(tx: PoolClient, conversation: Conversation): Promise<AnswerDecision> {
+    const origin = needsOrigin(flags) ? await createLeadRepo(tx).findOrigin(conversation.leadId) : null;
+    return shouldAnswer(flags, { instanceId: conversation.instanceId, origin });
+  }
+
+  /** Parts still waiting (pacing, a crash) were written before the flag went off: they stay unsent. */
+  async function cancelUnsent(tx: PoolClient, conversationId: string, reason: SilenceReason) {
+    const parts = await createOutboxRepo(tx).cancelPending(conversationId, `bot silenced: ${reason}`);
+    if (parts === 0) return;
+    await createAgentEventRepo(tx).record({
+      conversationId,
+      type: 'reply_cancelled',
+      actor: 'system',
+      data: { parts, reason },
+    });
   }
 
   async function plan(conversationId: string, ctx: JobContext): Promise<Plan> {
@@ -109,7 +158,11 @@ export function createConversationTurn({
       const open = await turns.findOpen(conversationId);
       for (const stale of open.filter((t) => t.status === 'generating'))
         await turns.finish(stale.id, 'abandoned');
-      if (open.some((t) => t.status === 'ready')) return { action: 'deliver' };
+      if (open.some((t) => t.status === 'ready')) {
+        const decision = await flagDecision(tx, conversation);
+        if (!decision.answer) await cancelUnsent(tx, conversationId, decision.reason);
+        return { action: 'deliver' };
+      }
       if (conversation.bufferDeadline && conversation.bufferDeadline > now()) {
         return { action: 'later', at: conversation.bufferDeadline };
       }
@@ -117,6 +170,12 @@ export function createConversationTurn({
       if (input.length === 0) return { action: 'none' };
       if (conversation.pausedAt) {
         await silence(tx, { conversationId, input, correlationId: ctx.correlationId });
+        return { action: 'none' };
+      }
+      const decision = await flagDecision(tx, conversation);
+      if (!decision.answer) {
+        await silence(tx, { conversationId, input, correlationId: ctx.correlationId, flag: decision.reason });
+        ctx.log.debug({ conversationId, reason: decision.reason }, 'turn silenced by a feature flag');
         return { action: 'none' };
       }
       const turn = await turns.create(
@@ -188,6 +247,7 @@ export function createConversationTurn({
   }
 
   async function generate(turn: Turn, input: StoredMessage[], ctx: JobContext) {
+    const startedAt = performance.now();
     const unreadable = (await voiceNotes?.transcribe(input)) ?? new Set<number>();
     const readable = input.filter((message) => !unreadable.has(message.id));
     const preface = unreadable.size > 0 ? VOICE_NOTE_FALLBACK : undefined;
@@ -197,6 +257,7 @@ export function createConversationTurn({
         ? { reply: null, preface, agent: { agent: 'voice-note-fallback' } }
         : { ...(await askAgent(turn, readable, ctx)), preface };
     const outcome = await commitReply(turn, input, draft);
+    metrics.turnDuration.observe({ outcome }, (performance.now() - startedAt) / 1000);
     ctx.log.info(
       { conversationId: turn.conversationId, turnId: turn.id, outcome, messages: input.length },
       'turn decided',

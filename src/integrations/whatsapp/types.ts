@@ -22,6 +22,23 @@ export type MediaRef = {
 
 export type InboundKind = 'text' | 'audio' | 'image' | 'button';
 
+/**
+ * The click-to-WhatsApp ad (or boosted post) that opened the chat: Meta's `referral`, the
+ * `externalAdReply` of Z-API and Evolution (Baileys). WhatsApp sends it on the first message
+ * after the click only. Ad metadata, not personal data; shown to the operator as the lead's origin.
+ */
+export type AdReferral = {
+  /** 'ad' or 'post' as the provider says; null when it does not. */
+  sourceType: string | null;
+  /** The ad (or post) id. */
+  sourceId: string | null;
+  sourceUrl: string | null;
+  /** The ad's headline (Meta `headline`, Baileys `title`). */
+  headline: string | null;
+  /** Meta's click id, for the Conversions API; Baileys `ctwaClid`. */
+  ctwaClid: string | null;
+};
+
 export type InboundMessage = {
   provider: WhatsAppProviderName;
   /** The receiving account: Meta phone_number_id, Z-API instanceId, Evolution instance name. */
@@ -47,6 +64,8 @@ export type InboundMessage = {
    * from the phone app. Ingestion tells the two apart through the outbox.
    */
   fromMe: boolean;
+  /** Present only when the message came through a click-to-WhatsApp ad. */
+  referral?: AdReferral;
 };
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed';

@@ -364,3 +364,41 @@ describe('parseEvolutionWebhook with synthetic payloads', () => {
     });
   });
 });
+
+describe('parseEvolutionWebhook with a click-to-WhatsApp referral', () => {
+  // Baileys ExternalAdReplyInfo, as Evolution passes contextInfo through.
+  const externalAdReply = {
+    title: 'Envasadoras Seleto',
+    body: 'Máquinas para a sua linha',
+    mediaType: 'IMAGE',
+    thumbnailUrl: 'https://example.com/thumb.jpg',
+    sourceType: 'ad',
+    sourceId: '120208765432100123',
+    sourceUrl: 'https://fb.me/abc',
+    ctwaClid: 'Afc1234-click',
+    showAdAttribution: true,
+  };
+  const expected = {
+    sourceType: 'ad',
+    sourceId: '120208765432100123',
+    sourceUrl: 'https://fb.me/abc',
+    headline: 'Envasadoras Seleto',
+    ctwaClid: 'Afc1234-click',
+  };
+
+  it('reads the ad from data.contextInfo', () => {
+    expect(onlyMessage(upsert({ contextInfo: { externalAdReply } })).referral).toEqual(expected);
+  });
+
+  it('reads the ad from the content’s own contextInfo (extendedTextMessage)', () => {
+    const message = { extendedTextMessage: { text: 'Oi', contextInfo: { externalAdReply } } };
+    expect(onlyMessage(upsert({ message, messageType: 'extendedTextMessage' })).referral).toEqual(expected);
+  });
+
+  it('leaves referral out when there is none or it is unreadable', () => {
+    expect(onlyMessage(fixture('text'))).not.toHaveProperty('referral');
+    const odd = onlyMessage(upsert({ contextInfo: { externalAdReply: 'ad' } }));
+    expect(odd.text).toBe('Boa tarde, vocês entregam no Tatuapé?');
+    expect(odd).not.toHaveProperty('referral');
+  });
+});

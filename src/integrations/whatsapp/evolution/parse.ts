@@ -1,5 +1,7 @@
 import { parseWhatsAppId } from '../../../domain/phone.js';
+import { readExternalAdReply, withReferral } from '../referral.js';
 import type {
+  AdReferral,
   DeliveryStatus,
   IgnoredEvent,
   IgnoreReason,
@@ -96,6 +98,7 @@ function parseUpsert(raw: unknown, instanceId: string): InboundMessage | Ignored
     quotedId: quotedIdOf(record),
     timestampMs: record.messageTimestamp * 1000,
     fromMe: isFromMe,
+    ...withReferral(referralOf(record)),
   };
 }
 
@@ -174,6 +177,19 @@ function quotedIdOf(record: EvolutionUpsert): string | null {
   return null;
 }
 
+/** Like the quote, the ad sits in data.contextInfo or in the content's own contextInfo. */
+function referralOf(record: EvolutionUpsert): AdReferral | undefined {
+  const contexts = [
+    record.contextInfo,
+    ...Object.values(record.message ?? {}).map((content) => nestedObject(content, 'contextInfo')),
+  ];
+  for (const context of contexts) {
+    const referral = readExternalAdReply(nestedObject(context, 'externalAdReply'));
+    if (referral) return referral;
+  }
+  return undefined;
+}
+
 function parseUpdate(raw: unknown, instanceId: string, now: () => number): StatusUpdate | IgnoredEvent {
   const parsed = evolutionUpdateSchema.safeParse(raw);
   const providerMessageId = parsed.data?.keyId || parsed.data?.key?.id;
@@ -208,6 +224,10 @@ function nestedString(value: unknown, ...path: string[]): string | null {
     current = (current as Record<string, unknown>)[key];
   }
   return typeof current === 'string' && current.length > 0 ? current : null;
+}
+
+function nestedObject(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 function keyIdOf(raw: unknown): string | null {

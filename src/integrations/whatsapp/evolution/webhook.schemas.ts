@@ -13,13 +13,16 @@ const flag = z.boolean().nullish();
  * Unix seconds: a number, a string in older builds, or a protobuf Long `{low, high}` (§3.4).
  * `low` is read unsigned, as the Long's 32 low bits.
  */
-export const evolutionTimestampSchema = z.union([
-  z.number().nonnegative(),
-  z.string().regex(/^\d+$/).transform(Number),
-  z
-    .looseObject({ low: z.number(), high: z.number() })
-    .transform(({ low, high }) => high * 2 ** 32 + (low >>> 0)),
-]);
+export const evolutionTimestampSchema = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(/^\d+$/).transform(Number),
+    z
+      .looseObject({ low: z.number(), high: z.number() })
+      .transform(({ low, high }) => high * 2 ** 32 + (low >>> 0)),
+  ])
+  // The last second a JS Date can hold: past it, seconds * 1000 is Infinity or an invalid date.
+  .refine((seconds) => seconds <= 8.64e12, 'not a Unix time in seconds');
 
 export const evolutionEnvelopeSchema = z.looseObject({
   event: z.string(),
@@ -28,7 +31,8 @@ export const evolutionEnvelopeSchema = z.looseObject({
   data: z.unknown(),
 });
 
-const contextInfoSchema = z.looseObject({ stanzaId: optionalText });
+// externalAdReply: click-to-WhatsApp ad metadata (Baileys ExternalAdReplyInfo, §3.4 "ads").
+const contextInfoSchema = z.looseObject({ stanzaId: optionalText, externalAdReply: z.unknown().optional() });
 const withContext = { contextInfo: contextInfoSchema.nullish() };
 
 /** Baileys `proto.IMessage`: one content key, plus Evolution's base64/mediaUrl extras (§3.4). */

@@ -330,3 +330,43 @@ describe('parseMetaWebhook with synthetic payloads', () => {
     });
   });
 });
+
+describe('parseMetaWebhook with a click-to-WhatsApp referral', () => {
+  // Shaped like Meta's referral object on the first message after an ad click (contract §1.3).
+  const referral = {
+    source_url: 'https://fb.me/3aBcDeFgH',
+    source_id: '120208765432100123',
+    source_type: 'ad',
+    headline: 'Envasadoras Seleto: peça um orçamento',
+    body: 'Máquinas para a sua linha de produção',
+    media_type: 'image',
+    image_url: 'https://scontent.example/ad.jpg',
+    ctwa_clid:
+      'ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a',
+  };
+
+  it('carries the ad id, headline, url and click id on the message', () => {
+    const message = onlyMessage(
+      webhook({ messages: [inbound({ type: 'text', text: { body: 'Oi' }, referral })] }),
+    );
+    expect(message.referral).toEqual({
+      sourceType: 'ad',
+      sourceId: '120208765432100123',
+      sourceUrl: 'https://fb.me/3aBcDeFgH',
+      headline: 'Envasadoras Seleto: peça um orçamento',
+      ctwaClid: referral.ctwa_clid,
+    });
+  });
+
+  it('leaves referral out when there is none, and drops an odd one without losing the message', () => {
+    const plain = onlyMessage(webhook({ messages: [inbound({ type: 'text', text: { body: 'Oi' } })] }));
+    expect(plain).not.toHaveProperty('referral');
+    for (const odd of ['ad', {}, { source_id: { nested: true } }, null]) {
+      const message = onlyMessage(
+        webhook({ messages: [inbound({ type: 'text', text: { body: 'Oi' }, referral: odd })] }),
+      );
+      expect(message.text).toBe('Oi');
+      expect(message).not.toHaveProperty('referral');
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { normalizePhone } from '../../../domain/phone.js';
+import { readMetaReferral, withReferral } from '../referral.js';
 import type {
   DeliveryStatus,
   IgnoredEvent,
@@ -129,6 +130,7 @@ function parseMessage(
     quotedId: message.context?.id || null,
     timestampMs: Number(message.timestamp) * 1000,
     fromMe: false,
+    ...withReferral(readMetaReferral(message.referral)),
   };
 }
 

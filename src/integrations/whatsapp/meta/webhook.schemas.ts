@@ -6,8 +6,13 @@ import { z } from 'zod';
  * notice. Each level is parsed on its own so one odd item costs that item, not the whole batch.
  */
 
+/** The last second a JS Date can hold (8.64e15 ms): past it, the ms time is Infinity or invalid. */
+const MAX_DATE_SECONDS = 8.64e12;
+
 /** Unix seconds, documented as a string; a number is accepted too. */
-export const unixSecondsSchema = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]);
+export const unixSecondsSchema = z
+  .union([z.string().regex(/^\d+$/), z.number().int().nonnegative()])
+  .refine((seconds) => Number(seconds) <= MAX_DATE_SECONDS, 'not a Unix time in seconds');
 
 export const metaEnvelopeSchema = z.looseObject({
   object: z.string().optional(),
@@ -73,6 +78,8 @@ export const metaMessageSchema = z.looseObject({
     .optional(),
   // A template's quick-reply button (§1.3, [M17]).
   button: z.looseObject({ payload: z.string().optional(), text: z.string() }).optional(),
+  // Click-to-WhatsApp ad metadata (§1.3); read apart so an odd one never costs the message.
+  referral: z.unknown().optional(),
 });
 
 export const metaWebhookErrorSchema = z.looseObject({

@@ -317,3 +317,37 @@ describe('parseZapiWebhook with synthetic payloads', () => {
     });
   });
 });
+
+describe('parseZapiWebhook with a click-to-WhatsApp referral', () => {
+  // Z-API's "retorno de texto vindos de anúncio" example: externalAdReply at the top level.
+  const externalAdReply = {
+    title: 'Envasadoras Seleto',
+    body: 'texto do anúncio',
+    mediaType: 1,
+    thumbnailUrl: 'https://example.com/thumb.jpg',
+    sourceType: 'ad',
+    sourceId: '23722824350495506',
+    sourceUrl: 'https://fb.me/abc',
+    containsAutoReply: false,
+    renderLargerThumbnail: true,
+    showAdAttribution: true,
+  };
+
+  it('carries the ad on the message', () => {
+    const message = onlyMessage({ ...fixture('text'), externalAdReply });
+    expect(message.referral).toEqual({
+      sourceType: 'ad',
+      sourceId: '23722824350495506',
+      sourceUrl: 'https://fb.me/abc',
+      headline: 'Envasadoras Seleto',
+      ctwaClid: null,
+    });
+  });
+
+  it('leaves referral out when absent, null or naming nothing', () => {
+    expect(onlyMessage(fixture('text'))).not.toHaveProperty('referral');
+    expect(onlyMessage({ ...fixture('text'), externalAdReply: null })).not.toHaveProperty('referral');
+    const layoutOnly = { renderLargerThumbnail: true, showAdAttribution: true };
+    expect(onlyMessage({ ...fixture('text'), externalAdReply: layoutOnly })).not.toHaveProperty('referral');
+  });
+});

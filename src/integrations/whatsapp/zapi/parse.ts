@@ -1,4 +1,5 @@
 import { parseWhatsAppId } from '../../../domain/phone.js';
+import { readExternalAdReply, withReferral } from '../referral.js';
 import type { DeliveryStatus, IgnoredEvent, IgnoreReason, InboundMessage, ParsedWebhook } from '../types.js';
 import {
   type ZapiReceived,
@@ -75,6 +76,7 @@ function parseReceived(body: unknown, now: () => number): ParsedWebhook {
     quotedId: received.referenceMessageId || null,
     timestampMs: received.momment ?? received.moment ?? now(),
     fromMe: isFromMe,
+    ...withReferral(readExternalAdReply(received.externalAdReply)),
   };
   return { messages: [message], statuses: [], ignored: [] };
 }

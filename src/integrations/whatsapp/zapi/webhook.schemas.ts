@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 
 /** Epoch ms as a number; the status docs call it a string, so digits in a string pass too. */
-const epochMsSchema = z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+const epochMsSchema = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)])
+  // A JS Date holds at most 8.64e15 ms; a later "time" is an invalid date downstream.
+  .refine((ms) => ms <= 8.64e15, 'not an epoch time in milliseconds');
 
 export const zapiEnvelopeSchema = z.looseObject({
   type: z.string(),
@@ -50,6 +53,8 @@ export const zapiReceivedSchema = z.looseObject({
     .looseObject({ message: optionalText, title: optionalText, selectedRowId: optionalText })
     .nullish(),
   reaction: z.unknown().optional(),
+  // Click-to-WhatsApp ad metadata, top level (Z-API's "texto vindo de anúncio" example).
+  externalAdReply: z.unknown().optional(),
 });
 
 /** The docs table says `id`, the examples send an `ids` array (§2.5); accept both. */
