@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -100,5 +101,94 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.http)).toBe(true);
+  });
+});
+
+describe('bot feature flags', () => {
+  it('answers everyone by default', () => {
+    expect(loadConfig({}).botFlags).toEqual({ enabled: true, instances: null, origins: null });
+  });
+
+  it('reads the kill switch through the boolean parser', () => {
+    expect(loadConfig({ BOT_ENABLED: 'false' }).botFlags.enabled).toBe(false);
+    expect(loadConfig({ BOT_ENABLED: ' NO ' }).botFlags.enabled).toBe(false);
+    expect(loadConfig({ BOT_ENABLED: '1' }).botFlags.enabled).toBe(true);
+    expect(problemsOf({ BOT_ENABLED: 'off' })).toEqual(['BOT_ENABLED must be true or false (got "off")']);
+  });
+
+  it('trims comma lists, drops empty items and keeps instance ids as written', () => {
+    const config = loadConfig({
+      BOT_ENABLED_INSTANCES: ' loja-centro , 109876543210987,,',
+      BOT_ENABLED_ORIGINS: 'AD, organic ',
+    });
+    expect(config.botFlags.instances).toEqual(['loja-centro', '109876543210987']);
+    expect(config.botFlags.origins).toEqual(['ad', 'organic']);
+    expect(loadConfig({ BOT_ENABLED_INSTANCES: '', BOT_ENABLED_ORIGINS: ' ' }).botFlags).toMatchObject({
+      instances: null,
+      origins: null,
+    });
+  });
+
+  it('rejects an unknown origin and a list with nothing in it', () => {
+    expect(problemsOf({ BOT_ENABLED_ORIGINS: 'ad,facebook' })).toEqual([
+      'BOT_ENABLED_ORIGINS must be one of ad, organic, unknown (got "ad,facebook")',
+    ]);
+    expect(problemsOf({ BOT_ENABLED_INSTANCES: ',' })).toEqual([
+      'BOT_ENABLED_INSTANCES must list at least one value, or be left unset',
+    ]);
+  });
+
+  it('documents every flag in .env.example', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const name of ['BOT_ENABLED', 'BOT_ENABLED_INSTANCES', 'BOT_ENABLED_ORIGINS']) {
+      expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    }
+    // The example's own values must load.
+    const values = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => line.startsWith('BOT_ENABLED'))
+        .map((line) => line.split('=') as [string, string]),
+    );
+    expect(loadConfig(values).botFlags).toEqual({ enabled: true, instances: null, origins: null });
+  });
+});
+
+describe('.env.example', () => {
+  const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+
+  it('documents every variable the service reads', () => {
+    // HOST stays commented out: set, it would bind the example's value instead of the safe default.
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('loads as it stands', () => {
+    const values = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(() => loadConfig(values)).not.toThrow();
+  });
+});
+
+describe('rate limits', () => {
+  it('limits webhooks and the admin API per client by default, and 0 turns a limit off', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ webhookPerMinute: 60_000, adminPerMinute: 120 });
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0', ADMIN_RATE_LIMIT_PER_MINUTE: '0' }).rateLimit).toEqual({
+      webhookPerMinute: 0,
+      adminPerMinute: 0,
+    });
+    expect(problemsOf({ RATE_LIMIT_PER_MINUTE: '-1' })).toEqual([
+      'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 100000000 (got "-1")',
+    ]);
+  });
+
+  it('documents both limits in .env.example with their defaults', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    expect(example).toMatch(/^RATE_LIMIT_PER_MINUTE=60000$/m);
+    expect(example).toMatch(/^ADMIN_RATE_LIMIT_PER_MINUTE=120$/m);
   });
 });

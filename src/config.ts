@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { LEAD_ORIGINS } from './domain/bot-flags.js';
 import { WHATSAPP_PROVIDER_NAMES } from './integrations/whatsapp/types.js';
 
 /**
@@ -49,6 +50,22 @@ const bool = () =>
       .optional(),
   );
 
+/** Comma-separated values, each trimmed; blank means unset. An explicit empty list is a mistake. */
+const list = <T extends z.ZodType<string, string>>(item: T) =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((value) => value.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(item).min(1, 'must list at least one value, or be left unset'))
+      .optional(),
+  );
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -75,6 +92,7 @@ const envSchema = z.object({
   RAW_PAYLOAD_RETENTION_DAYS: int(1, 3650),
   WHATSAPP_MAX_SENDS_PER_MINUTE: int(1, 100_000),
   WHATSAPP_SEND_TIMEOUT_MS: int(100, 120_000),
+  WHATSAPP_BREAKER_RESET_SECONDS: int(1, 3600),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000),
   ADMIN_TOKEN: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
   WHATSAPP_PROVIDER: z.preprocess(blank, z.enum(WHATSAPP_PROVIDER_NAMES).optional()),
@@ -98,6 +116,7 @@ const envSchema = z.object({
   OPENAI_TRANSCRIPTION_MODEL: text(),
   OPENAI_TIMEOUT_MS: int(1000, 300_000),
   OPENAI_MAX_RETRIES: int(0, 10),
+  OPENAI_BREAKER_RESET_SECONDS: int(1, 3600),
   AUDIO_MAX_BYTES: int(1024, 100 * 1024 * 1024),
   AUDIO_MAX_SECONDS: int(1, 3600),
   AUDIO_DOWNLOAD_TIMEOUT_MS: int(1000, 300_000),
@@ -114,6 +133,7 @@ const envSchema = z.object({
   PIPERUN_TIMEOUT_MS: int(1000, 120_000),
   PIPERUN_MAX_REQUESTS_PER_SECOND: int(1, 100),
   PIPERUN_BREAKER_RESET_SECONDS: int(1, 3600),
+  PIPERUN_RETRY_DELAY_MS: int(10, 60_000),
   CHATWOOT_BASE_URL: url('Chatwoot'),
   CHATWOOT_API_TOKEN: text(),
   CHATWOOT_ACCOUNT_ID: id(),
@@ -126,12 +146,21 @@ const envSchema = z.object({
   CHATWOOT_HANDOFF_TEAM_ID: id(),
   CHATWOOT_HANDOFF_LABELS: text(),
   CHATWOOT_TIMEOUT_MS: int(1000, 120_000),
+  CHATWOOT_BREAKER_RESET_SECONDS: int(1, 3600),
   BOT_RESUME_COMMAND: text(),
   BOT_PAUSE_COMMAND: text(),
   BOT_RESUME_ON_RESOLVE: bool(),
   BOT_AUTO_RESUME_HOURS: int(1, 24 * 30),
+  BOT_ENABLED: bool(),
+  BOT_ENABLED_INSTANCES: list(z.string()),
+  BOT_ENABLED_ORIGINS: list(z.string().toLowerCase().pipe(z.enum(LEAD_ORIGINS))),
   METRICS_ENABLED: bool(),
+  RATE_LIMIT_PER_MINUTE: int(0, 100_000_000),
+  ADMIN_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000),
 });
+
+/** Every variable the service reads, for the check that .env.example documents them all. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 type Env = z.infer<typeof envSchema>;
 type EnvKey = keyof Env;
@@ -201,7 +230,11 @@ const ECHOABLE = new Set<string>([
   'CHATWOOT_TIMEOUT_MS',
   'BOT_RESUME_ON_RESOLVE',
   'BOT_AUTO_RESUME_HOURS',
+  'BOT_ENABLED',
+  'BOT_ENABLED_ORIGINS',
   'METRICS_ENABLED',
+  'RATE_LIMIT_PER_MINUTE',
+  'ADMIN_RATE_LIMIT_PER_MINUTE',
 ]);
 
 export class ConfigError extends Error {
@@ -257,11 +290,20 @@ function toConfig(env: Env) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
     adminToken: env.ADMIN_TOKEN,
     metricsEnabled: env.METRICS_ENABLED ?? true,
+    // Requests per minute per client IP, counted in memory by each instance; 0 turns the limit off.
+    rateLimit: {
+      // Webhooks: Z-API and Evolution deliver from a few addresses and do not all retry a 429, so
+      // the limit sits far above a real number's traffic (1000/s) and only blunts a flood.
+      webhookPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 60_000,
+      adminPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE ?? 120,
+    },
     whatsapp: {
       provider: env.WHATSAPP_PROVIDER ?? 'console',
       // Sends per minute per WhatsApp number, across all instances: bursts look like spam to WhatsApp.
       maxSendsPerMinute: env.WHATSAPP_MAX_SENDS_PER_MINUTE ?? 20,
       sendTimeoutMs: env.WHATSAPP_SEND_TIMEOUT_MS ?? 15_000,
+      // After an outage, how long the open breaker waits before trying the provider again.
+      breakerResetMs: (env.WHATSAPP_BREAKER_RESET_SECONDS ?? 30) * 1000,
       meta: {
         appSecret: env.META_APP_SECRET,
         verifyToken: env.META_VERIFY_TOKEN,
@@ -290,6 +332,8 @@ function toConfig(env: Env) {
       transcriptionModel: env.OPENAI_TRANSCRIPTION_MODEL ?? 'whisper-1',
       timeoutMs: env.OPENAI_TIMEOUT_MS ?? 20_000,
       maxRetries: env.OPENAI_MAX_RETRIES ?? 2,
+      // While open, the offline policy answers and voice notes get the ask-to-type reply.
+      breakerResetMs: (env.OPENAI_BREAKER_RESET_SECONDS ?? 30) * 1000,
     },
     audio: {
       // WhatsApp caps media at 16 MB.
@@ -318,6 +362,8 @@ function toConfig(env: Env) {
       maxRequestsPerSecond: env.PIPERUN_MAX_REQUESTS_PER_SECOND ?? 2,
       // After an outage, how long the open breaker waits before trying PipeRun again.
       breakerResetMs: (env.PIPERUN_BREAKER_RESET_SECONDS ?? 30) * 1000,
+      // First of the quick retries inside a call (doubling, with jitter); longer waits are the queue's.
+      minRetryDelayMs: env.PIPERUN_RETRY_DELAY_MS ?? 500,
     },
     chatwoot: {
       baseUrl: env.CHATWOOT_BASE_URL,
@@ -337,6 +383,7 @@ function toConfig(env: Env) {
         .map((label) => label.trim())
         .filter(Boolean),
       timeoutMs: env.CHATWOOT_TIMEOUT_MS ?? 10_000,
+      breakerResetMs: (env.CHATWOOT_BREAKER_RESET_SECONDS ?? 30) * 1000,
     },
     bot: {
       resumeCommand: env.BOT_RESUME_COMMAND ?? '/bot on',
@@ -344,6 +391,13 @@ function toConfig(env: Env) {
       // Resolving the conversation in Chatwoot gives the next contact back to the bot.
       resumeOnResolve: env.BOT_RESUME_ON_RESOLVE ?? true,
       autoResumeHours: env.BOT_AUTO_RESUME_HOURS,
+    },
+    // Rollout and rollback: who the bot answers. Everyone else's messages are still stored and mirrored.
+    botFlags: {
+      enabled: env.BOT_ENABLED ?? true,
+      // Unset: every instance, every origin.
+      instances: env.BOT_ENABLED_INSTANCES ?? null,
+      origins: env.BOT_ENABLED_ORIGINS ?? null,
     },
   };
 }

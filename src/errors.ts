@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ADMIN_DISABLED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'UPSTREAM_FAILED'
   | 'INTERNAL';
@@ -102,10 +103,24 @@ export const errors = {
     ),
   notFound: (what: string) => new AppError('NOT_FOUND', 404, `${what} not found`),
   conflict: (what: string, cause?: unknown) => new AppError('CONFLICT', 409, what, { cause }),
+  rateLimited: (perMinute: number, retryAfterSeconds: number) =>
+    new AppError(
+      'RATE_LIMITED',
+      429,
+      `too many requests from this client: at most ${perMinute} per minute here; retry in ${retryAfterSeconds} s`,
+    ),
 };
 
 export function isUpstreamError(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError;
+}
+
+/**
+ * True for the fast failure of an open circuit breaker (metrics count it apart from real errors):
+ * breakers mark it with `details: { circuit: 'open' }`.
+ */
+export function isCircuitOpenError(error: unknown): boolean {
+  return isUpstreamError(error) && (error.details as { circuit?: unknown } | undefined)?.circuit === 'open';
 }
 
 export function isAppError(error: unknown): error is AppError {

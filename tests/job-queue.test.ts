@@ -53,6 +53,22 @@ describe('job queue', () => {
     expect(seen[0]?.context).toMatchObject({ queue: 'echo', correlationId: 'corr-7', attempt: 1 });
   });
 
+  it('works through waiting jobs back to back instead of one per polling interval', async () => {
+    const done: number[] = [];
+    // One worker polling every 5 s: one job per poll would take a minute for these twelve.
+    const { queue } = await startQueue([
+      {
+        name: 'backlog',
+        ...FAST,
+        pollingIntervalSeconds: 5,
+        handler: async (payload: { n: number }) => void done.push(payload.n),
+      } as QueueDefinition<never>,
+    ]);
+    for (let n = 0; n < 12; n++) await queue.send('backlog', { n });
+    await waitFor(() => done.length === 12, { what: 'the backlog drained from one poll', timeoutMs: 20_000 });
+    expect(done.sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
+  });
+
   it('retries a failing job, then records it as a dead letter with its error', async () => {
     const attempts: number[] = [];
     const { queue, pool } = await startQueue([
@@ -112,8 +128,8 @@ describe('job queue', () => {
     const service = createDeadLetterService({ pool, queue });
 
     const results = await Promise.allSettled([
-      service.requeue(required(letter, 'a dead letter').id),
-      service.requeue(required(letter, 'a dead letter').id),
+      service.requeue(required(letter, 'a dead letter').id, 'req-1'),
+      service.requeue(required(letter, 'a dead letter').id, 'req-2'),
     ]);
 
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

@@ -225,6 +225,8 @@ export function createQualificationAgent(deps: Deps): ConversationAgent {
           })
         : undefined;
     await leads.saveProfile(next, summary);
+    if (next.status === 'handed_off' && profile.status !== 'handed_off')
+      metrics.handoffs.inc({ step: 'decided' });
     await recordFindings(profile, next, input, decision.newlyFilled);
     const promptVersion = useModel && prompt ? prompt.version : OFFLINE_POLICY_VERSION;
     const changed =

@@ -1,24 +1,29 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { safeEqual } from '../domain/safe-equal.js';
 import { errors } from '../errors.js';
+import type { AdminQueries } from '../services/admin-queries.service.js';
 import type { ConversationControl } from '../services/conversation-control.service.js';
 import type { CrmSync } from '../services/crm-sync.service.js';
 import type { DeadLetterService } from '../services/dead-letter.service.js';
-import type { OutboxQueries } from '../services/outbox-queries.service.js';
 import {
   conversationActionParams,
+  conversationListQuery,
+  conversationParams,
   deadLetterListQuery,
   deadLetterParams,
+  deadLetterRequeueAllBody,
+  leadListQuery,
   leadParams,
   outboxListQuery,
+  revealQuery,
 } from './admin.schemas.js';
 
 type Options = {
   adminToken: string | undefined;
   deadLetters: DeadLetterService;
-  outbox: OutboxQueries;
   crmSync: Pick<CrmSync, 'status' | 'rerun'>;
   control: Pick<ConversationControl, 'operatorChange'>;
+  queries: AdminQueries;
 };
 
 function authorize(adminToken: string | undefined, request: FastifyRequest): void {
@@ -33,7 +38,7 @@ function authorize(adminToken: string | undefined, request: FastifyRequest): voi
 /** Operator endpoints under /admin, all behind ADMIN_TOKEN. */
 export const adminRoutes: FastifyPluginAsync<Options> = async (
   app,
-  { adminToken, deadLetters, outbox, crmSync, control },
+  { adminToken, deadLetters, crmSync, control, queries },
 ) => {
   app.addHook('onRequest', async (request) => authorize(adminToken, request));
 
@@ -42,13 +47,39 @@ export const adminRoutes: FastifyPluginAsync<Options> = async (
     return { deadLetters: await deadLetters.list(query) };
   });
 
-  app.get('/admin/outbox', async (request) => ({
-    outbox: await outbox.list(outboxListQuery.parse(request.query)),
-  }));
+  app.get('/admin/outbox', async (request) =>
+    queries.listOutbox(outboxListQuery.parse(request.query), request.id),
+  );
 
   app.post('/admin/dead-letters/:id/requeue', async (request, reply) => {
     const { id } = deadLetterParams.parse(request.params);
-    return reply.status(202).send(await deadLetters.requeue(id));
+    return reply.status(202).send(await deadLetters.requeue(id, request.id));
+  });
+
+  // The queue may come as JSON body or as ?queue=, whichever the operator's tool sends easily.
+  app.post('/admin/dead-letters/requeue', async (request, reply) => {
+    const { queue, limit } = deadLetterRequeueAllBody.parse(request.body ?? request.query);
+    return reply.status(202).send(await deadLetters.requeueAll(queue, request.id, limit));
+  });
+
+  app.get('/admin/conversations', async (request) =>
+    queries.listConversations(conversationListQuery.parse(request.query), request.id),
+  );
+
+  app.get('/admin/conversations/:conversationId', async (request) => {
+    const { conversationId } = conversationParams.parse(request.params);
+    const { reveal } = revealQuery.parse(request.query);
+    return queries.getConversation(conversationId, { reveal, requestId: request.id });
+  });
+
+  app.get('/admin/leads', async (request) =>
+    queries.listLeads(leadListQuery.parse(request.query), request.id),
+  );
+
+  app.get('/admin/leads/:leadId', async (request) => {
+    const { leadId } = leadParams.parse(request.params);
+    const { reveal } = revealQuery.parse(request.query);
+    return queries.getLead(leadId, { reveal, requestId: request.id });
   });
 
   app.post('/admin/conversations/:conversationId/:action', async (request) => {

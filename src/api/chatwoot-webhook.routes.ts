@@ -4,9 +4,14 @@ import type { Config } from '../config.js';
 import { safeEqual } from '../domain/safe-equal.js';
 import { errors } from '../errors.js';
 import { isValidChatwootSignature, parseChatwootWebhook } from '../integrations/chatwoot/webhook.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { ChatwootEvents } from '../services/chatwoot-events.service.js';
 
-type Options = { config: Pick<Config, 'chatwoot'>; events: Pick<ChatwootEvents, 'accept' | 'run'> };
+type Options = {
+  config: Pick<Config, 'chatwoot'>;
+  events: Pick<ChatwootEvents, 'accept' | 'run'>;
+  metrics: Pick<Metrics, 'webhookEvents'>;
+};
 
 const tokenQuery = z.object({ token: z.string().max(512).optional() });
 
@@ -19,7 +24,10 @@ function header(value: string | string[] | undefined): string | undefined {
  * signature when CHATWOOT_WEBHOOK_SECRET is set), stored once and applied at once (database
  * work only), well inside the 5 s after which Chatwoot opens the conversation itself.
  */
-export const chatwootWebhookRoutes: FastifyPluginAsync<Options> = async (app, { config, events }) => {
+export const chatwootWebhookRoutes: FastifyPluginAsync<Options> = async (
+  app,
+  { config, events, metrics },
+) => {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
@@ -58,6 +66,7 @@ export const chatwootWebhookRoutes: FastifyPluginAsync<Options> = async (app, { 
     );
     const { outcome, eventId } = await events.accept(deliveryKey, event, parsed, request.id);
     request.log.info({ event, outcome }, 'Chatwoot webhook');
+    metrics.webhookEvents.inc({ provider: 'chatwoot', outcome });
     // A takeover must hold before the bot's next send: apply it now (milliseconds of database
     // work); if that fails, the queued job applies it.
     if (eventId !== undefined) {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { type ErrorCode, isAppError } from '../errors.js';
 
@@ -39,10 +39,21 @@ function clientErrorBody(error: FastifyError): Omit<ErrorBody, 'requestId'> {
   return { code: 'BAD_REQUEST', message: error.message };
 }
 
+type Hooks = {
+  /** Told of every request refused as the client's fault (4xx), e.g. to count rejected webhooks. */
+  onClientError?: (request: FastifyRequest, status: number) => void;
+};
+
 /** The one place where errors become HTTP responses. Bad input is a 4xx, never a 500. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, { onClientError }: Hooks = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const requestId = request.id;
+    const status = isAppError(error)
+      ? error.status
+      : error instanceof ZodError
+        ? 400
+        : (error.statusCode ?? 500);
+    if (status >= 400 && status < 500) onClientError?.(request, status);
     if (isAppError(error)) {
       // A client's mistake is one warning line; a stack trace only where we failed.
       if (error.status >= 500) request.log.error({ err: error, code: error.code }, error.message);
@@ -57,7 +68,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.warn({ details }, message);
       return reply.status(400).send({ code: 'VALIDATION_FAILED', message, details, requestId });
     }
-    const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const body = clientErrorBody(error);
       request.log.warn({ code: body.code, fastifyCode: error.code }, body.message);

@@ -84,11 +84,36 @@ export function createDeadLetterRepo(db: Queryable) {
     return result.rows[0] ? toDeadLetter(result.rows[0]) : undefined;
   }
 
+  /** Undoes a claim in the same transaction: the letter could not be requeued after all. */
+  async function releaseClaim(id: number): Promise<void> {
+    await db.query('update dead_letters set requeued_at = null where id = $1 and requeued_job_id is null', [
+      id,
+    ]);
+  }
+
+  /** Open letters of one queue, oldest first: the order they failed in is the order to retry. */
+  async function openIds(queue: string, limit: number): Promise<number[]> {
+    const result = await db.query<{ id: number }>(
+      `select id from dead_letters where queue = $1 and requeued_at is null
+       order by failed_at, id limit $2`,
+      [queue, limit],
+    );
+    return result.rows.map((row) => row.id);
+  }
+
+  async function countOpen(queue: string): Promise<number> {
+    const result = await db.query<{ count: number }>(
+      'select count(*)::int as count from dead_letters where queue = $1 and requeued_at is null',
+      [queue],
+    );
+    return result.rows[0]?.count ?? 0;
+  }
+
   async function setRequeuedJob(id: number, jobId: string): Promise<void> {
     await db.query('update dead_letters set requeued_job_id = $2 where id = $1', [id, jobId]);
   }
 
-  return { record, list, find, claimForRequeue, setRequeuedJob };
+  return { record, list, find, claimForRequeue, releaseClaim, openIds, countOpen, setRequeuedJob };
 }
 
 export type DeadLetterRepo = ReturnType<typeof createDeadLetterRepo>;

@@ -1,4 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createScrapedGauge } from './scraped-gauge.js';
+
+/** Outcomes of a call to an outside system, the same for every system. */
+export type CallOutcome = 'ok' | 'error' | 'circuit_open';
+/** Systems behind a circuit breaker and counted in integration_calls_total. */
+export type IntegrationSystem = 'whatsapp' | 'llm' | 'transcription' | 'piperun' | 'chatwoot';
+export type CallCounter = { inc(labels: { operation: string; outcome: CallOutcome }): void };
 
 /** One registry per app instance, so tests can build several apps in one process. */
 export function createMetrics() {
@@ -14,7 +21,7 @@ export function createMetrics() {
   });
   const jobsProcessed = new Counter({
     name: 'jobs_processed_total',
-    help: 'Queue jobs handled, by queue and outcome (completed, failed, dead_lettered)',
+    help: 'Queue jobs handled, by queue and outcome (completed, failed); dead letters are dead_letters_total',
     labelNames: ['queue', 'outcome'] as const,
     registers: [registry],
   });
@@ -24,6 +31,19 @@ export function createMetrics() {
     labelNames: ['queue'] as const,
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [registry],
+  });
+  const jobWait = new Histogram({
+    name: 'job_wait_seconds',
+    help: 'Time from when a job was due (created, or its start_after) to when a worker took it, by queue',
+    labelNames: ['queue'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const queueDepth = createScrapedGauge({
+    name: 'job_queue_depth',
+    help: 'Jobs per queue and state (waiting: due now; deferred: start_after or retry backoff ahead; active), read at scrape time',
+    labelNames: ['queue', 'state'] as const,
+    registry,
   });
   const deadLetters = new Counter({
     name: 'dead_letters_total',
@@ -38,8 +58,8 @@ export function createMetrics() {
   });
 
   const webhookEvents = new Counter({
-    name: 'whatsapp_webhook_events_total',
-    help: 'WhatsApp webhook events by provider and outcome (message, duplicate, echo, human_echo, status, ignored)',
+    name: 'webhook_events_total',
+    help: 'Webhook events by provider (meta, zapi, evolution, console, chatwoot, unknown) and outcome (accepted, duplicate, ignored; rejected counts a refused request once)',
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });
@@ -60,6 +80,25 @@ export function createMetrics() {
     help: 'Agent turns by outcome (replied, no_reply, folded, silenced)',
     labelNames: ['outcome'] as const,
     registers: [registry],
+  });
+  const turnDuration = new Histogram({
+    name: 'conversation_turn_duration_seconds',
+    help: 'Whole turn from the lead messages taken to the reply committed (transcription, agent, guardrails), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80],
+    registers: [registry],
+  });
+  const handoffs = new Counter({
+    name: 'handoffs_total',
+    help: 'Hot leads handed to a human, by step (decided: the agent handed the lead off; chatwoot: note, labels and assignment done in Chatwoot)',
+    labelNames: ['step'] as const,
+    registers: [registry],
+  });
+  const leadsByTemperature = createScrapedGauge({
+    name: 'leads_by_temperature',
+    help: 'Leads per temperature (quente, morno, frio, unscored), read at scrape time',
+    labelNames: ['temperature'] as const,
+    registry,
   });
   const agentDuration = new Histogram({
     name: 'agent_reply_duration_seconds',
@@ -142,12 +181,31 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  const crmCalls = new Counter({
-    name: 'piperun_calls_total',
-    help: 'PipeRun API calls by operation and outcome',
-    labelNames: ['operation', 'outcome'] as const,
+  const integrationCalls = new Counter({
+    name: 'integration_calls_total',
+    help: 'Calls to outside systems (whatsapp, llm, transcription, piperun, chatwoot) by operation and outcome (ok, error, circuit_open), after in-call retries',
+    labelNames: ['system', 'operation', 'outcome'] as const,
     registers: [registry],
   });
+  /** The counter as one system's clients take it: they know their operation and outcome, not their system name. */
+  const callsOf = (system: IntegrationSystem): CallCounter => ({
+    inc: (labels) => integrationCalls.inc({ system, ...labels }),
+  });
+
+  const breakerProbes = new Map<IntegrationSystem, () => boolean>();
+  new Gauge({
+    name: 'circuit_breaker_open',
+    help: '1 while the circuit breaker of a system is open (calls fail fast), 0 while closed; read at scrape time',
+    labelNames: ['system'] as const,
+    registers: [registry],
+    collect() {
+      for (const [system, isOpen] of breakerProbes) this.set({ system }, isOpen() ? 1 : 0);
+    },
+  });
+  /** Registers a client's breaker for circuit_breaker_open; the state is read at each scrape. */
+  const watchBreaker = (system: IntegrationSystem, isOpen: () => boolean): void => {
+    breakerProbes.set(system, isOpen);
+  };
 
   const crmCircuitOpen = new Gauge({
     name: 'piperun_circuit_open',
@@ -162,18 +220,17 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  const chatwootCalls = new Counter({
-    name: 'chatwoot_calls_total',
-    help: 'Chatwoot API calls by operation and outcome',
-    labelNames: ['operation', 'outcome'] as const,
-    registers: [registry],
-  });
-
   return {
     registry,
-    chatwootCalls,
+    integrationCalls,
+    callsOf,
+    watchBreaker,
+    queueDepth,
+    leadsByTemperature,
+    jobWait,
+    turnDuration,
+    handoffs,
     voiceNotes,
-    crmCalls,
     crmCircuitOpen,
     guardrailHits,
     llmCalls,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
-import { maskPii, maskUrlSecrets } from './pii.js';
+import { maskName, maskPersonalData, maskPii, maskUrlSecrets } from './pii.js';
 
 describe('maskPii', () => {
   it.each([
@@ -27,11 +27,41 @@ describe('maskPii', () => {
     expect(maskPii('pedido 12345 em 2026-11-21, 300 kg/h')).toBe('pedido 12345 em 2026-11-21, 300 kg/h');
   });
 
+  it('leaves our UUIDs whole, even one opening with twelve digits', () => {
+    expect(maskPii('12345678-1234-4abc-8def-0123456789ab')).toBe('12345678-1234-4abc-8def-0123456789ab');
+  });
+
   it('hides secrets passed in query strings', () => {
     expect(maskUrlSecrets('/webhooks/zapi?token=s3cr3t&x=1')).toBe('/webhooks/zapi?token=[redacted]&x=1');
     expect(maskUrlSecrets('/webhooks/meta?hub.verify_token=abc&hub.challenge=1')).toBe(
       '/webhooks/meta?hub.verify_token=[redacted]&hub.challenge=1',
     );
+  });
+});
+
+describe('maskPersonalData', () => {
+  it('masks personal keys whole and other strings by pattern, keeping the shape', () => {
+    const stored = {
+      slots: {
+        name: 'Carlos  Lima',
+        company: 'Acme Alimentos',
+        cnpj: '11222333000181',
+        email: 'not-an-email',
+      },
+      arguments: [{ phone: '5511987650001', note: 'escreva para ana@acme.com.br' }],
+      score: 7,
+      city: null,
+    };
+    expect(maskPersonalData(stored)).toEqual({
+      slots: { name: 'C*** L***', company: 'Acme Alimentos', cnpj: '************81', email: '[personal]' },
+      arguments: [{ phone: '*********0001', note: 'escreva para a***@***.br' }],
+      score: 7,
+      city: null,
+    });
+  });
+
+  it('keeps the initials of a name', () => {
+    expect(maskName(' Ana  Souza Dias ')).toBe('A*** S*** D***');
   });
 });
 

@@ -3,6 +3,7 @@ import { createConversationRepo } from '../db/conversation.repo.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { errors } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ADMIN_ACTOR, recordAdminAction } from './admin-audit.service.js';
 
 /**
  * Who holds a conversation: the bot, or a human (an SDR in Chatwoot, someone on the phone app,
@@ -10,12 +11,26 @@ import type { Metrics } from '../observability/metrics.js';
  * (commitReply and the outbox sender both look). Every pause and resume is an agent_events row
  * with who did it and why.
  */
-export type ControlChange = { conversationId: string; by: string; reason: string; signal?: string };
+export type ControlChange = {
+  conversationId: string;
+  by: string;
+  reason: string;
+  signal?: string;
+  /** The admin API request that asked for it: the audit trail's key. */
+  requestId?: string;
+};
+
+const eventData = ({ reason, signal, requestId }: ControlChange) => ({
+  reason,
+  signal: signal ?? null,
+  ...(requestId ? { requestId } : {}),
+});
 
 type Deps = { pool: Pool; metrics: Metrics };
 
 export function createConversationControl({ pool, metrics }: Deps) {
-  async function pause({ conversationId, by, reason, signal }: ControlChange): Promise<boolean> {
+  async function pause(change: ControlChange): Promise<boolean> {
+    const { conversationId, by, reason, signal } = change;
     return withTransaction(pool, async (tx) => {
       const conversations = createConversationRepo(tx);
       const paused = await conversations.pause(conversationId, by, reason);
@@ -25,14 +40,15 @@ export function createConversationControl({ pool, metrics }: Deps) {
         conversationId,
         type: by.startsWith('human:') ? 'human_takeover' : 'bot_paused',
         actor: by,
-        data: { reason, signal: signal ?? null },
+        data: eventData(change),
       });
       if (by.startsWith('human:')) metrics.humanTakeovers.inc({ signal: signal ?? 'other' });
       return true;
     });
   }
 
-  async function resume({ conversationId, by, reason, signal }: ControlChange): Promise<boolean> {
+  async function resume(change: ControlChange): Promise<boolean> {
+    const { conversationId, by } = change;
     return withTransaction(pool, async (tx) => {
       const resumed = await createConversationRepo(tx).resume(conversationId);
       if (resumed) {
@@ -40,7 +56,7 @@ export function createConversationControl({ pool, metrics }: Deps) {
           conversationId,
           type: 'bot_resumed',
           actor: by,
-          data: { reason, signal: signal ?? null },
+          data: eventData(change),
         });
       }
       return resumed;
@@ -52,8 +68,19 @@ export function createConversationControl({ pool, metrics }: Deps) {
     if (!(await createConversationRepo(pool).find(conversationId))) {
       throw errors.notFound(`conversation ${conversationId}`);
     }
-    const change = { conversationId, by: 'operator', reason: `admin API (${requestId})`, signal: 'admin' };
+    const change = {
+      conversationId,
+      by: ADMIN_ACTOR,
+      reason: `admin API (${requestId})`,
+      signal: 'admin',
+      requestId,
+    };
     const changed = action === 'pause' ? await pause(change) : await resume(change);
+    // A change is audited by its bot_paused / bot_resumed row; a no-op still leaves a trace.
+    if (!changed) {
+      const target = `conversation:${conversationId}`;
+      await recordAdminAction(pool, { action, target, requestId, conversationId, details: { changed } });
+    }
     return { conversationId, paused: action === 'pause', changed };
   }
 

@@ -288,7 +288,7 @@ export function createCrmSync({ pool, queue, client, settings, metrics }: Deps) 
       conversationId: null,
       type: 'crm_sync_rerun',
       actor: 'operator',
-      data: { leadId, jobId },
+      data: { leadId, jobId, requestId },
     });
     return { leadId, jobId };
   }

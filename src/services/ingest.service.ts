@@ -60,9 +60,13 @@ export function createIngestService({ pool, metrics, onAccepted }: Deps) {
       duplicates: total - inserted,
       ignored: parsed.ignored.length,
     };
-    metrics.webhookEvents.inc({ provider, outcome: 'received' }, total);
-    if (summary.duplicates > 0)
-      metrics.webhookEvents.inc({ provider, outcome: 'duplicate' }, summary.duplicates);
+    // The insert says how many rows were new, not which: an ignored event counts as ignored even
+    // when redelivered. A redelivery repeats the whole delivery, so the split is exact in practice.
+    const duplicates = Math.min(summary.duplicates, total - summary.ignored);
+    const accepted = total - summary.ignored - duplicates;
+    if (accepted > 0) metrics.webhookEvents.inc({ provider, outcome: 'accepted' }, accepted);
+    if (duplicates > 0) metrics.webhookEvents.inc({ provider, outcome: 'duplicate' }, duplicates);
+    if (summary.ignored > 0) metrics.webhookEvents.inc({ provider, outcome: 'ignored' }, summary.ignored);
     for (const ignored of parsed.ignored) {
       metrics.eventsIgnored.inc({ provider, reason: ignored.reason });
       log.info(

@@ -49,11 +49,14 @@ export function createLlmClient(settings: LlmSettings, log: Logger, metrics: Met
     try {
       const completion = await call.fire({ ...params, model: settings.model });
       metrics.llmCalls.inc({ purpose, outcome: 'ok' });
+      metrics.integrationCalls.inc({ system: 'llm', operation: purpose, outcome: 'ok' });
       metrics.llmTokens.inc({ kind: 'prompt' }, completion.usage?.prompt_tokens ?? 0);
       metrics.llmTokens.inc({ kind: 'completion' }, completion.usage?.completion_tokens ?? 0);
       return completion;
     } catch (error) {
-      metrics.llmCalls.inc({ purpose, outcome: isCircuitOpenError(error) ? 'circuit_open' : 'error' });
+      const outcome = isCircuitOpenError(error) ? 'circuit_open' : 'error';
+      metrics.llmCalls.inc({ purpose, outcome });
+      metrics.integrationCalls.inc({ system: 'llm', operation: purpose, outcome });
       throw error;
     } finally {
       const elapsed = performance.now() - startedAt;

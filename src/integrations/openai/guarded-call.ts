@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import CircuitBreaker from 'opossum';
-import { isUpstreamError, UpstreamError } from '../../errors.js';
+import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 
 /**
@@ -63,10 +63,7 @@ export function openAiError(error: unknown, { waitingFor, modelVariable }: Error
   return new UpstreamError('openai', `request failed: ${message}`, { retryable: true, cause: error });
 }
 
-/** True for the fast failure of an open circuit (metrics count it apart from real errors). */
-export function isCircuitOpenError(error: unknown): boolean {
-  return isUpstreamError(error) && (error.details as { circuit?: unknown } | undefined)?.circuit === 'open';
-}
+export { isCircuitOpenError } from '../../errors.js';
 
 type GuardOptions = {
   resetMs?: number;

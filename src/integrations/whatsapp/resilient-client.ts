@@ -80,6 +80,7 @@ export function withResilience<C extends WhatsAppClient>(
       if (breaker.opened && !isUpstreamError(error)) {
         throw new UpstreamError(client.provider, 'circuit open after repeated failures; will retry later', {
           retryable: true,
+          details: { circuit: 'open' },
           cause: error,
         });
       }
