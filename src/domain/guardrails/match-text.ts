@@ -43,7 +43,8 @@ function foldUnit(unit: string): string {
  */
 const IDENTIFIERS: readonly RegExp[] = [
   /\bhttps?:\/\/\S+|\bwww\.\S+/g,
-  /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g,
+  // The lookbehind starts a try only where a run begins: without it a long run with no '@' costs n².
+  /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g,
   // CNPJ and CPF, with or without punctuation.
   /\b\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}\b/g,
   /\b\d{3}\.\d{3}\.\d{3}-\d{2}\b/g,

@@ -151,8 +151,28 @@ function readConversation(body: unknown): ParsedChatwootWebhook {
   };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+
+/**
+ * Postgres stores neither NUL nor an unpaired UTF-16 surrogate (a truncated emoji), in text or
+ * jsonb. Refusing the delivery would make Chatwoot open the conversation itself, so they become
+ * U+FFFD and the rest of the event is kept.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') {
+    return value.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD') as T;
+  }
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, storable(item)])) as T;
+}
+
 /** Throws a ZodError for a body that is not a Chatwoot event we know (a 400 at the route). */
 export function parseChatwootWebhook(body: unknown, deliveryId?: string): ParsedChatwootWebhook {
+  return storable(readWebhook(body, deliveryId));
+}
+
+function readWebhook(body: unknown, deliveryId: string | undefined): ParsedChatwootWebhook {
   const event = (body as { event?: unknown } | null)?.event;
   const result =
     event === 'message_created' || event === 'message_updated'
