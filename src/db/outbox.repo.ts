@@ -165,12 +165,16 @@ export function createOutboxRepo(db: Queryable) {
     const result = await db.query<OutboxRow & { previous_status: OutboxStatus }>(
       `with target as (
          select id, status as previous_status from outbox
-         where provider = $1 and echoed_at is null
+         where provider = $1
            and (provider_message_id = $4
                 or (chat_id = $2 and text = $3
                     and (status in ('sending', 'sent', 'uncertain') or (status = 'pending' and attempts > 0))
                     and coalesce(sending_at, created_at) > now() - make_interval(mins => $5)))
-         order by (provider_message_id = $4) desc nulls last, created_at
+         -- By text, a part whose provider id is still unknown comes first (a part with another id
+         -- has had its own answer). A part already echoed comes last: a second echo of it is a
+         -- send that went out twice (an answer lost, then retried), ours all the same, not a human.
+         order by coalesce(provider_message_id = $4, false) desc, provider_message_id is null desc,
+           echoed_at is null desc, created_at
          limit 1
          -- Wait for a sender recording this very part: skipping it would take our echo for a human's.
          for update)

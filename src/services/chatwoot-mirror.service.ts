@@ -4,6 +4,7 @@ import { createLeadRepo } from '../db/lead.repo.js';
 import type { Pool } from '../db/pool.js';
 import { renderNotePt } from '../domain/lead/summary.js';
 import type { ChatwootClient } from '../integrations/chatwoot/types.js';
+import type { Metrics } from '../observability/metrics.js';
 import { contentHash } from './chatwoot-events.service.js';
 import type { ConversationControl } from './conversation-control.service.js';
 
@@ -30,6 +31,7 @@ type Deps = {
   client: ChatwootClient;
   control: Pick<ConversationControl, 'pause'>;
   settings: ChatwootMirrorSettings;
+  metrics: Pick<Metrics, 'handoffs'>;
 };
 
 type Linked = { chatwootConversationId: number };
@@ -48,7 +50,7 @@ function contentOf(message: MirrorRow): string {
   return `[${message.kind === 'audio' ? 'áudio' : message.kind}]`;
 }
 
-export function createChatwootMirror({ pool, queue, client, control, settings }: Deps) {
+export function createChatwootMirror({ pool, queue, client, control, settings, metrics }: Deps) {
   async function link(conversationId: string): Promise<Linked | undefined> {
     const row = await pool.query<{
       chatwoot_conversation_id: string | null;
@@ -107,15 +109,45 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
     return postOurs(conversationId, linked, content);
   }
 
-  async function mirrorMessages(conversationId: string, linked: Linked) {
+  /**
+   * A retried job may follow a post whose answer was lost after Chatwoot stored the message
+   * (Chatwoot keeps no idempotency key): each unlinked message of Chatwoot's with the same type
+   * and content, in order, is taken for ours instead of posting it twice.
+   */
+  async function findLostPosts(conversationId: string, linked: Linked, pending: MirrorRow[]) {
+    const known = await pool.query<{ id: string }>(
+      'select chatwoot_message_id as id from messages where conversation_id = $1 and chatwoot_message_id is not null',
+      [conversationId],
+    );
+    const linkedIds = new Set(known.rows.map((row) => Number(row.id)));
+    const theirs = (await client.listMessages(linked.chatwootConversationId)).filter(
+      (message) => !message.private && !linkedIds.has(message.id),
+    );
+    const found = new Map<number, number>();
+    for (const message of pending) {
+      const type = message.author === 'lead' ? 'incoming' : 'outgoing';
+      const index = theirs.findIndex((m) => m.type === type && m.content === contentOf(message));
+      if (index < 0) continue;
+      found.set(message.id, (theirs[index] as { id: number }).id);
+      theirs.splice(index, 1);
+    }
+    return found;
+  }
+
+  async function mirrorMessages(conversationId: string, linked: Linked, isRetry: boolean) {
     const pending = await pool.query<MirrorRow>(
       `select id, author, kind, text, transcript from messages
        where conversation_id = $1 and chatwoot_message_id is null
        order by id`,
       [conversationId],
     );
+    const lost =
+      isRetry && pending.rows.length > 0
+        ? await findLostPosts(conversationId, linked, pending.rows)
+        : new Map<number, number>();
     for (const message of pending.rows) {
-      const created = await post(conversationId, linked, message);
+      const lostId = lost.get(message.id);
+      const created = lostId ? { id: lostId } : await post(conversationId, linked, message);
       await pool.query('update messages set chatwoot_message_id = $2 where id = $1', [
         message.id,
         created.id,
@@ -132,6 +164,14 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
     );
     const row = state.rows[0];
     if (!row || row.handoff_at || row.status !== 'handed_off') return;
+    // The turn that decided the handoff may not have sent its reply yet (still generating, or a
+    // send waiting for its retry): pausing now would silence the bot's own handoff line. That
+    // turn enqueues this job again once it has delivered.
+    const busy = await pool.query(
+      `select 1 from turns where conversation_id = $1 and status in ('generating', 'ready') limit 1`,
+      [conversationId],
+    );
+    if (busy.rowCount) return;
     const summary = await createLeadRepo(pool).findSummary(row.lead_id);
     const note = summary
       ? renderNotePt(summary)
@@ -157,6 +197,7 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
       await client.assign(id, { assigneeId: settings.handoffAssigneeId, teamId: settings.handoffTeamId });
     }
     await pool.query('update conversations set handoff_at = now() where id = $1', [conversationId]);
+    metrics.handoffs.inc({ step: 'chatwoot' });
     ctx.log.info({ conversationId, chatwootConversationId: id }, 'hot lead handed off in Chatwoot');
   }
 
@@ -166,7 +207,7 @@ export function createChatwootMirror({ pool, queue, client, control, settings }:
       ctx.log.warn({ conversationId }, 'conversation without a phone: not mirrored to Chatwoot');
       return;
     }
-    if (settings.mirror) await mirrorMessages(conversationId, linked);
+    if (settings.mirror) await mirrorMessages(conversationId, linked, ctx.attempt > 1);
     await handoff(conversationId, linked, ctx);
   }
 

@@ -5,7 +5,7 @@ import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
 import { createPacingRepo } from '../db/pacing.repo.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 import { createTurnRepo } from '../db/turn.repo.js';
-import { isUpstreamError } from '../errors.js';
+import { isCircuitOpenError, isUpstreamError } from '../errors.js';
 import type { WhatsAppClient } from '../integrations/whatsapp/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -38,6 +38,10 @@ type Deps = {
 const MAX_PACING_WAIT_MS = 20_000;
 // Up to this share of the interval is added at random, so sends don't tick like a robot.
 const PACING_JITTER = 0.25;
+// A part whose send failed may still have gone out: it is tried again no sooner than this after
+// its last attempt, whichever job gets to it (its own retry, or the turn of the lead's next
+// message), so the provider's echo or receipt can mark it sent first. The queue's first retry.
+const ECHO_WAIT_MS = 5_000;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -119,6 +123,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
       const result = await client.sendText({ to: item.chatId, text: item.text });
       await recordSent(item, result.providerMessageId);
       metrics.repliesSent.inc({ provider: item.provider });
+      metrics.integrationCalls.inc({ system: 'whatsapp', operation: 'send', outcome: 'ok' });
       metrics.sendDuration.observe({ provider: item.provider }, (Date.now() - startedAt) / 1000);
       log.info(
         { outboxId: item.id, part: item.part, providerMessageId: result.providerMessageId },
@@ -127,6 +132,8 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
       return undefined;
     } catch (error) {
       const message = (error as Error).message;
+      const outcome = isCircuitOpenError(error) ? 'circuit_open' : 'error';
+      metrics.integrationCalls.inc({ system: 'whatsapp', operation: 'send', outcome });
       metrics.sendFailures.inc({
         provider: item.provider,
         retryable: String(isUpstreamError(error) && error.retryable),
@@ -177,6 +184,8 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         continue;
       }
       if (await cancelIfPaused(conversationId, log)) break;
+      const echoWaitEnds = item.attempts > 0 && item.sendingAt ? item.sendingAt.getTime() + ECHO_WAIT_MS : 0;
+      if (echoWaitEnds > now().getTime()) return { status: 'deferred', until: new Date(echoWaitEnds) };
       const outcome = await sendOne(item, log);
       if (outcome) return outcome;
     }

@@ -924,6 +924,8 @@ export function createFakeChatwoot(options: FakeChatwootOptions) {
     failRate(probability: number, list: ChatwootFault[]) {
       faults.failRate(probability, list);
     },
+    /** Faults injected by `fail` and `failRate` since the last reset. */
+    faultsInjected: () => faults.injected(),
     /** An outage: every call answers a proxy's 503 page until `up()`. */
     down() {
       isDown = true;

@@ -27,13 +27,21 @@ export async function readRequest(req: IncomingMessage) {
 export function createFaults<F>(random: () => number) {
   const queue: F[] = [];
   let rate = { probability: 0, faults: [] as F[] };
+  let injected = 0;
+  function draw(): F | undefined {
+    const queued = queue.shift();
+    if (queued !== undefined) return queued;
+    if (rate.faults.length === 0 || random() >= rate.probability) return undefined;
+    return rate.faults[Math.floor(random() * rate.faults.length)];
+  }
   return {
     next(): F | undefined {
-      const queued = queue.shift();
-      if (queued !== undefined) return queued;
-      if (rate.faults.length === 0 || random() >= rate.probability) return undefined;
-      return rate.faults[Math.floor(random() * rate.faults.length)];
+      const fault = draw();
+      if (fault !== undefined) injected += 1;
+      return fault;
     },
+    /** Faults handed out since the last reset: the denominator of a fault-matrix run. */
+    injected: () => injected,
     fail(count: number, fault: F) {
       for (let i = 0; i < count; i++) queue.push(fault);
     },
@@ -43,6 +51,7 @@ export function createFaults<F>(random: () => number) {
     reset() {
       queue.length = 0;
       rate = { probability: 0, faults: [] };
+      injected = 0;
     },
   };
 }

@@ -68,6 +68,9 @@ const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 // A fixed date keeps `GET /v1/models` stable across runs.
 const MODEL_CREATED_S = 1_721_172_741;
 
+/** Which requests a fault rate applies to: one OpenAI server answers both in production too. */
+export type FaultTarget = 'chat' | 'transcription';
+
 /** An answer to write, or undefined when a delayed answer is pending. */
 type Outcome = Reply | undefined;
 
@@ -83,7 +86,8 @@ export function createFakeOpenAI({
   const transcriptions: TranscriptionRequest[] = [];
   const chatQueue: Step[] = [];
   const transcriptQueue: TranscriptStep[] = [];
-  let faultRate = { probability: 0, faults: [] as Fault[] };
+  let faultRate = { probability: 0, faults: [] as Fault[], only: undefined as FaultTarget | undefined };
+  let faultsInjected = 0;
   /** Delayed answers not yet written, so reset and stop can cancel them. */
   const pending = new Map<NodeJS.Timeout, ServerResponse>();
 
@@ -124,8 +128,10 @@ export function createFakeOpenAI({
     return undefined;
   }
 
-  function rollFault(): Fault | undefined {
+  function rollFault(target: FaultTarget): Fault | undefined {
+    if (faultRate.only !== undefined && faultRate.only !== target) return undefined;
     if (faultRate.faults.length === 0 || random() >= faultRate.probability) return undefined;
+    faultsInjected += 1;
     return faultRate.faults[Math.floor(random() * faultRate.faults.length)];
   }
 
@@ -166,8 +172,8 @@ export function createFakeOpenAI({
   }
 
   /** Rolls the fault dice, then runs `proceed`; a delay fault runs it late, when it answers. */
-  function withFaults(res: ServerResponse, proceed: () => Outcome): Outcome {
-    const fault = rollFault();
+  function withFaults(res: ServerResponse, target: FaultTarget, proceed: () => Outcome): Outcome {
+    const fault = rollFault(target);
     if (!fault) return proceed();
     if ('delayMs' in fault) return later(res, fault.delayMs, proceed);
     return openAIError(fault);
@@ -181,7 +187,7 @@ export function createFakeOpenAI({
     if ((body as { stream?: unknown }).stream === true) {
       return openAIError({ status: 400, message: 'This fake does not stream.', param: 'stream' });
     }
-    return withFaults(res, () => answerChat(res, body, chatQueue.shift() ?? defaultReply(body)));
+    return withFaults(res, 'chat', () => answerChat(res, body, chatQueue.shift() ?? defaultReply(body)));
   }
 
   function handleTranscription(res: ServerResponse, parsed: Parsed): Outcome {
@@ -190,7 +196,7 @@ export function createFakeOpenAI({
     }
     const request = parsed.form;
     transcriptions.push(request);
-    return withFaults(res, () =>
+    return withFaults(res, 'transcription', () =>
       answerTranscript(res, request, transcriptQueue.shift() ?? { text: defaultTranscript }),
     );
   }
@@ -231,7 +237,8 @@ export function createFakeOpenAI({
   function reset(): void {
     random = seededRandom(seed);
     for (const list of [requests, transcriptions, chatQueue, transcriptQueue]) list.length = 0;
-    faultRate = { probability: 0, faults: [] };
+    faultRate = { probability: 0, faults: [], only: undefined };
+    faultsInjected = 0;
     for (const [timer, res] of pending) {
       clearTimeout(timer);
       res.destroy();
@@ -258,10 +265,15 @@ export function createFakeOpenAI({
     transcripts(...steps: TranscriptStep[]) {
       transcriptQueue.push(...steps);
     },
-    /** Each chat or transcription request gets one of `faults` with `probability` (seeded dice). */
-    failRate(probability: number, faults: Fault[]) {
-      faultRate = { probability, faults };
+    /**
+     * Each chat or transcription request (only the `only` kind, when given) gets one of `faults`
+     * with `probability` (seeded dice).
+     */
+    failRate(probability: number, faults: Fault[], { only }: { only?: FaultTarget } = {}) {
+      faultRate = { probability, faults, only };
     },
+    /** Faults rolled since the last reset. */
+    faultsInjected: () => faultsInjected,
     /** Parsed chat bodies in arrival order, rejected and faulted attempts included (an SDK retry counts). */
     chatRequests(): ChatRequest[] {
       return requests

@@ -476,6 +476,8 @@ export function createFakePipeRun({
     failRate(probability: number, list: PipeRunFault[]) {
       faults.failRate(probability, list);
     },
+    /** Faults injected by `fail` and `failRate` since the last reset. */
+    faultsInjected: () => faults.injected(),
     rejectCreates,
     rejectPersons: (fields: Problems | undefined) => rejectCreates('persons', fields),
     /** An outage: every call answers 503 until `up()`. */

@@ -518,6 +518,8 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     failRate(probability: number, list: SendFault[]) {
       faults.failRate(probability, list);
     },
+    /** Faults injected by `fail` and `failRate` since the last reset. */
+    faultsInjected: () => faults.injected(),
     /** POST a fromMe echo of each accepted send to `url`; Meta does not echo (§0.4). */
     echoTo(
       url: string,

@@ -20,6 +20,7 @@ import {
   conversationSchema,
   errorBodySchema,
   labelsResponseSchema,
+  messageListResponseSchema,
   messageResponseSchema,
 } from './schemas.js';
 import type { ChatwootClient, ChatwootContact } from './types.js';
@@ -301,6 +302,10 @@ export function createChatwootClient(
       };
       const path = `/conversations/${conversationId}/messages`;
       return call(post('createMessage', path, body), messageResponseSchema);
+    },
+    async listMessages(conversationId) {
+      const list = get('listMessages', `/conversations/${conversationId}/messages`);
+      return call(list, messageListResponseSchema);
     },
     async addLabels(conversationId, labels) {
       const path = `/conversations/${conversationId}/labels`;

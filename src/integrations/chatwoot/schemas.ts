@@ -79,6 +79,32 @@ export const messageResponseSchema = z
   })
   .transform((message) => ({ id: message.id }));
 
+/** §6.7: a conversation's messages in push format; `message_type` 0 incoming, 1 outgoing. */
+export const messageListResponseSchema = z
+  .looseObject({
+    payload: z.array(
+      z.looseObject({
+        id: idSchema,
+        content: z.string().nullish(),
+        message_type: z.union([z.number().int(), z.string()]).nullish(),
+        private: z.boolean().nullish(),
+      }),
+    ),
+  })
+  .transform((body) =>
+    body.payload.map((message) => ({
+      id: message.id,
+      content: message.content ?? null,
+      type:
+        message.message_type === 0 || message.message_type === 'incoming'
+          ? ('incoming' as const)
+          : message.message_type === 1 || message.message_type === 'outgoing'
+            ? ('outgoing' as const)
+            : null,
+      private: message.private ?? false,
+    })),
+  );
+
 /** §6.2: GET and POST labels both answer `{payload: ["label", …]}`. */
 export const labelsResponseSchema = z
   .looseObject({ payload: z.array(z.string()).nullish() })

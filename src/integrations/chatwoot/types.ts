@@ -6,6 +6,12 @@
 export type ChatwootContact = { id: number; sourceId: string | null };
 export type ChatwootConversationRef = { id: number; status: string };
 export type ChatwootMessageRef = { id: number };
+export type ChatwootMessage = {
+  id: number;
+  content: string | null;
+  type: 'incoming' | 'outgoing' | null;
+  private: boolean;
+};
 
 export type ChatwootClient = {
   /** By phone (E.164 digits, 9th-digit variants tried); null when Chatwoot has none. */
@@ -23,6 +29,8 @@ export type ChatwootClient = {
     conversationId: number,
     input: { content: string; type: 'incoming' | 'outgoing'; private?: boolean; echoId?: string },
   ): Promise<ChatwootMessageRef>;
+  /** The conversation's latest messages (activity and template messages have no type). */
+  listMessages(conversationId: number): Promise<ChatwootMessage[]>;
   /** Merged with the labels already there (Chatwoot's POST replaces the list). */
   addLabels(conversationId: number, labels: string[]): Promise<void>;
   setStatus(conversationId: number, status: 'open' | 'pending' | 'resolved'): Promise<void>;
