@@ -9,6 +9,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { createFakeOpenAI, estimatePromptTokens } from '../tests/fakes/openai.js';
 import { startTestPostgres } from '../tests/setup/postgres-server.js';
+import { emitResults, result } from './report.js';
 
 /**
  * `npm run bench:context`: a 100-turn scripted conversation through the real qualification agent
@@ -163,6 +164,35 @@ async function main() {
       `agent overhead per turn (all but the model): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms ` +
         `target p99 ≤ ${TARGET_OVERHEAD_P99_MS} ms ${p99 <= TARGET_OVERHEAD_P99_MS ? 'PASS' : 'FAIL'}`,
     );
+    const naiveIs = 'the same prompt carrying the whole history (naive)';
+    emitResults([
+      ...CHECKPOINTS.map((turn) =>
+        result({
+          bench: 'context',
+          figure: `context tokens at turn ${turn}`,
+          value: replyTokens[turn - 1] ?? Number.NaN,
+          unit: 'tokens',
+          baseline: naiveTokens[turn - 1] ?? Number.NaN,
+          baselineIs: naiveIs,
+        }),
+      ),
+      result({
+        bench: 'context',
+        figure: `context growth turn ${CHECKPOINTS.at(-1)} / turn ${CHECKPOINTS[0]}`,
+        value: growth,
+        unit: '×',
+        baseline: naiveGrowth,
+        baselineIs: naiveIs,
+        check: { on: 'value', op: '<=', limit: TARGET_GROWTH },
+      }),
+      result({
+        bench: 'context',
+        figure: 'agent overhead per turn p99',
+        value: p99,
+        unit: 'ms',
+        check: { on: 'value', op: '<=', limit: TARGET_OVERHEAD_P99_MS },
+      }),
+    ]);
   } finally {
     await fake.stop();
     await pool.end();

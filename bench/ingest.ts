@@ -15,6 +15,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { startService } from '../src/service.js';
 import { META_APP_SECRET, META_PHONE_NUMBER_ID, metaText, phoneFor, signMeta } from '../tests/factories.js';
 import { startTestPostgres } from '../tests/setup/postgres-server.js';
+import { emitResults, result } from './report.js';
 
 /**
  * `npm run bench:ingest`: the Meta webhook of the real service against a floor (bare Fastify doing
@@ -170,6 +171,7 @@ async function serveWebhook(databaseUrl: string): Promise<Server> {
     // Turns would start 15 s after a lead's message and answer through the agent; they are not
     // ingest, so the burst window outlasts the run and only the event processor works alongside.
     MESSAGE_BUFFER_MS: '600000',
+    RATE_LIMIT_PER_MINUTE: '100000000', // the limiter stays in the path, far above ~10k req/s from one IP
   });
   const service = await startService(config, createLogger({ level: config.logLevel }));
   await service.app.listen({ host: '127.0.0.1', port: 0 });
@@ -330,6 +332,27 @@ function report(rows: Row[], notes: string[]) {
     ...notes,
   );
   console.log(out.join('\n'));
+  const [webhookMax, floorMax] = [find('webhook', PHASES.max), find('floor', PHASES.max)];
+  emitResults([
+    result({
+      bench: 'ingest',
+      figure: 'ingest webhook req/s vs floor',
+      value: webhookMax?.rps ?? Number.NaN,
+      unit: 'req/s',
+      baseline: floorMax?.rps ?? Number.NaN,
+      baselineIs: `bare Fastify doing the same insert, same Postgres (${PHASES.max})`,
+      check: { on: 'ratio', op: '>=', limit: TARGET_RATIO },
+    }),
+    result({
+      bench: 'ingest',
+      figure: `ingest webhook p99 (${PHASES.paced})`,
+      value: p99,
+      unit: 'ms',
+      baseline: find('floor', PHASES.paced)?.p99 ?? Number.NaN,
+      baselineIs: `the floor's p99 in the same ${PHASES.paced} phase`,
+      check: { on: 'value', op: '<=', limit: TARGET_P99_MS },
+    }),
+  ]);
 }
 
 async function describeServer(admin: pg.Client, describe: string): Promise<string> {
