@@ -8,16 +8,19 @@ import type { Config } from './config.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
 import { createInboundEventRepo } from './db/inbound-event.repo.js';
 import { createJobQueue, type JobQueue, queueSchemaInstaller } from './db/job-queue.js';
+import { createLeadRepo } from './db/lead.repo.js';
 import { listMigrations, migrate } from './db/migrator.js';
 import { createPool, type Pool } from './db/pool.js';
+import { describeRestrictions } from './domain/bot-flags.js';
 import { createChatwootClient } from './integrations/chatwoot/client.js';
 import { createLlmClient } from './integrations/openai/chat-client.js';
 import { createTranscriptionClient } from './integrations/openai/transcription-client.js';
 import { createPipeRunClient } from './integrations/piperun/client.js';
 import { createWhatsAppClient } from './integrations/whatsapp/create-client.js';
-import { withResilience } from './integrations/whatsapp/resilient-client.js';
+import { DEFAULT_RESILIENCE, withResilience } from './integrations/whatsapp/resilient-client.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createAdminQueries } from './services/admin-queries.service.js';
 import {
   CHATWOOT_EVENT_QUEUE,
   type ChatwootEventJob,
@@ -44,8 +47,8 @@ import {
   type InboundProcessor,
 } from './services/inbound-processor.service.js';
 import { createIngestService } from './services/ingest.service.js';
+import { createIngestPressure } from './services/ingest-pressure.js';
 import { loadProductCatalogue, syncKnowledge } from './services/knowledge.service.js';
-import { createOutboxQueries } from './services/outbox-queries.service.js';
 import { createOutboxSender } from './services/outbox-sender.service.js';
 import { createReadinessCheck } from './services/readiness.service.js';
 import { createVoiceNotes } from './services/voice-note.service.js';
@@ -108,6 +111,8 @@ const RAW_RETENTION_QUEUE = 'inbound-raw-retention';
 // Daily, at a quiet hour for Brazil (03:17 UTC is 00:17 in Brasília).
 const RAW_RETENTION_CRON = '17 3 * * *';
 const TURN_CONCURRENCY = 4;
+// Far above any real number's traffic: only a redelivery storm or a load test gets here.
+const WEBHOOK_FLOOD_PER_SECOND = 1000;
 
 function registerJobs(
   queue: JobQueue,
@@ -202,26 +207,65 @@ function registerJobs(
 
 /** Chatwoot's API when all four CHATWOOT_* connection variables are set (config.ts checks they go together). */
 function createChatwoot(config: Config, log: Logger, metrics: Metrics) {
-  const { baseUrl, apiToken, accountId, inboxId, timeoutMs } = config.chatwoot;
+  const { baseUrl, apiToken, accountId, inboxId, timeoutMs, breakerResetMs } = config.chatwoot;
   if (!baseUrl || !apiToken || !accountId || !inboxId) {
     log.info(
       'no Chatwoot credentials: no mirror or handoff; pauses through the admin API and the phone still work',
     );
     return undefined;
   }
-  return createChatwootClient({ baseUrl, apiToken, accountId, inboxId, timeoutMs }, log, {
-    calls: metrics.chatwootCalls,
-  });
+  const client = createChatwootClient(
+    { baseUrl, apiToken, accountId, inboxId, timeoutMs, breakerResetMs },
+    log,
+    {
+      calls: metrics.callsOf('chatwoot'),
+    },
+  );
+  metrics.watchBreaker('chatwoot', client.isCircuitOpen);
+  return client;
 }
 
 /** Voice notes are transcribed by the OpenAI audio API when a key is set; otherwise the lead is asked to write. */
 function createTranscriber(config: Config, log: Logger, metrics: Metrics) {
-  const { apiKey, baseUrl, transcriptionModel, timeoutMs, maxRetries } = config.openai;
+  const { apiKey, baseUrl, transcriptionModel, timeoutMs, maxRetries, breakerResetMs } = config.openai;
   if (!apiKey) return undefined;
-  return createTranscriptionClient(
-    { apiKey, baseUrl, model: transcriptionModel, timeoutMs, maxRetries },
+  const transcriptionCalls = metrics.callsOf('transcription');
+  const client = createTranscriptionClient(
+    { apiKey, baseUrl, model: transcriptionModel, timeoutMs, maxRetries, breakerResetMs },
     log,
-    { calls: { inc: ({ outcome }) => metrics.llmCalls.inc({ purpose: 'transcription', outcome }) } },
+    {
+      calls: {
+        inc: ({ outcome }) => {
+          metrics.llmCalls.inc({ purpose: 'transcription', outcome });
+          transcriptionCalls.inc({ operation: 'transcribe', outcome });
+        },
+      },
+    },
+  );
+  metrics.watchBreaker('transcription', client.isCircuitOpen);
+  return client;
+}
+
+/** Gauges read from the database when Prometheus scrapes: no bookkeeping on the hot paths. */
+function readGaugesAtScrape(
+  metrics: Metrics,
+  { pool, queue, log }: { pool: Pool; queue: JobQueue; log: Logger },
+) {
+  metrics.queueDepth.readFrom(
+    async () =>
+      (await queue.depth()).map(({ queue: name, state, count }) => ({
+        labels: { queue: name, state },
+        value: count,
+      })),
+    log,
+  );
+  metrics.leadsByTemperature.readFrom(
+    async () =>
+      (await createLeadRepo(pool).countByTemperature()).map(({ temperature, count }) => ({
+        labels: { temperature },
+        value: count,
+      })),
+    log,
   );
 }
 
@@ -241,6 +285,7 @@ async function createAgent({
   const { apiKey, ...openai } = config.openai;
   const llm = apiKey ? createLlmClient({ apiKey, ...openai }, log, metrics) : undefined;
   if (!llm) log.info('no OPENAI_API_KEY: the offline qualification policy answers');
+  else metrics.watchBreaker('llm', llm.isCircuitOpen);
   return createQualificationAgent({
     pool,
     metrics,
@@ -276,14 +321,20 @@ export async function startService(
     metrics,
     maintenanceIntervalSeconds: config.jobMaintenanceIntervalSeconds,
   });
-  const client = withResilience(createWhatsAppClient(config.whatsapp, log), log);
+  const client = withResilience(createWhatsAppClient(config.whatsapp, log), log, {
+    ...DEFAULT_RESILIENCE,
+    breakerResetMs: config.whatsapp.breakerResetMs,
+  });
   const { token: piperunToken, ...piperun } = config.piperun;
   const crmClient = piperunToken
     ? createPipeRunClient({ ...piperun, token: piperunToken }, log, {
-        calls: metrics.crmCalls,
+        calls: metrics.callsOf('piperun'),
         circuitOpen: metrics.crmCircuitOpen,
       })
     : undefined;
+  metrics.watchBreaker('whatsapp', client.isCircuitOpen);
+  if (crmClient) metrics.watchBreaker('piperun', crmClient.isCircuitOpen);
+  readGaugesAtScrape(metrics, { pool, queue, log });
   if (!crmClient) log.info('no PIPERUN_TOKEN: CRM sync records what it would send (stub)');
   const crmSync = createCrmSync({ pool, queue, client: crmClient, settings: piperun, metrics });
   const control = createConversationControl({ pool, metrics });
@@ -295,13 +346,22 @@ export async function startService(
   });
   const chatwootClient = createChatwoot(config, log, metrics);
   const chatwootMirror = chatwootClient
-    ? createChatwootMirror({ pool, queue, client: chatwootClient, control, settings: config.chatwoot })
+    ? createChatwootMirror({
+        pool,
+        queue,
+        client: chatwootClient,
+        control,
+        settings: config.chatwoot,
+        metrics,
+      })
     : undefined;
+  const pressure = createIngestPressure({ floodPerSecond: WEBHOOK_FLOOD_PER_SECOND });
   const inbound = createInboundProcessor({
     pool,
     queue,
     metrics,
     log,
+    pressure,
     bufferMs: config.messageBufferMs,
     // The SDR sees the lead's message at once, not after the burst window and the bot's answer.
     onLeadMessage:
@@ -309,6 +369,8 @@ export async function startService(
         ? (conversationId, tx) => chatwootMirror.enqueue(conversationId, { tx })
         : undefined,
   });
+  const restriction = describeRestrictions(config.botFlags);
+  if (restriction) log.warn({ botFlags: config.botFlags }, restriction);
   const turn = createConversationTurn({
     pool,
     queue,
@@ -322,6 +384,7 @@ export async function startService(
     metrics,
     maxTextLength: client.maxTextLength,
     leaseSeconds: config.turnTimeoutSeconds,
+    flags: config.botFlags,
     onLeadReady: (leadId, correlationId) => crmSync.enqueue(leadId, { correlationId }),
     onActivity: chatwootMirror
       ? (conversationId, correlationId) => chatwootMirror.enqueue(conversationId, { correlationId })
@@ -356,11 +419,18 @@ export async function startService(
       metrics,
       readiness,
       deadLetters: createDeadLetterService({ pool, queue }),
-      ingest: createIngestService({ pool, metrics, onAccepted: inbound.nudge }),
-      outbox: createOutboxQueries(pool),
+      ingest: createIngestService({
+        pool,
+        metrics,
+        onAccepted: () => {
+          pressure.mark();
+          inbound.nudge();
+        },
+      }),
       crmSync,
       control,
       chatwootEvents,
+      adminQueries: createAdminQueries({ pool }),
     });
   } catch (error) {
     await inbound.stop().catch(() => undefined);

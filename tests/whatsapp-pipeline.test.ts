@@ -205,6 +205,23 @@ describe('replies', () => {
     expect(fake.sends[0]?.to).toBe(`${phoneFor(3)}@s.whatsapp.net`);
   });
 
+  it('reads a burst delivered out of order in the order the lead wrote it', async () => {
+    const { t, calls } = await start('zapi', { MESSAGE_BUFFER_MS: '1500' });
+    const writtenAt = Date.now() - 10_000;
+    const burst = ['Oi', 'sou da Acme', 'queremos uma rotuladora'].map((text, i) => ({
+      ...zapiText({ phone: phoneFor(5), text }),
+      momment: writtenAt + i * 1000,
+    }));
+    for (const message of [burst[2], burst[0], burst[1]]) await post(t, 'zapi', message, {}, zapiQuery);
+    await waitFor(() => calls.length === 1, { what: 'the turn' });
+    await waitUntilSettled(t.service.pool);
+    expect(calls[0]?.newMessages.map((m) => m.text)).toEqual([
+      'Oi',
+      'sou da Acme',
+      'queremos uma rotuladora',
+    ]);
+  });
+
   it('folds a message that arrives while the reply is being generated into a fresh turn', async () => {
     let release: () => void = () => undefined;
     let gated = true;

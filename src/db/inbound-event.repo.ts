@@ -1,8 +1,18 @@
 import { errors } from '../errors.js';
 import type { Queryable } from './pool.js';
 
-// Postgres refuses \u0000 inside jsonb text (untranslatable_character).
-const UNTRANSLATABLE_CHARACTER = '22P05';
+/**
+ * JSON that JSON.parse accepts but Postgres cannot store as jsonb, by SQLSTATE. It always comes
+ * from the sender (in the raw body or a field copied from it), so it is a 400, not our 500.
+ */
+const UNSTORABLE_JSON: Readonly<Record<string, string>> = {
+  // untranslatable_character
+  '22P05': 'webhook body contains a NUL character (\\u0000), which cannot be stored',
+  // invalid_text_representation: an unpaired UTF-16 surrogate
+  '22P02': 'webhook body contains an unpaired UTF-16 surrogate escape (e.g. \\ud800), which cannot be stored',
+  // statement_too_complex: Postgres' JSON parser hit max_stack_depth
+  '54001': 'webhook body is nested too deeply to be stored',
+};
 
 export type InboundEventType = 'message' | 'echo' | 'human_echo' | 'status' | 'ignored';
 
@@ -24,6 +34,52 @@ export type PendingEvent = {
   correlationId: string | null;
 };
 
+// Named: the webhook's hot statements are parsed and planned once per connection, not per request.
+// Most deliveries carry one event; plain parameters spare Postgres a recordset of JSON for them.
+function insertOne(event: NewInboundEvent, rawJson: string, correlationId: string) {
+  return {
+    name: 'inbound-events-insert-one',
+    text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+         processed_at, correlation_id, raw)
+       values ($1, $2, $3, $4, $5, $6, $7, case when $4 = 'ignored' then now() end, $8, $9)
+       on conflict (provider, instance_id, message_id) do nothing`,
+    values: [
+      event.provider,
+      event.instanceId ?? '',
+      event.messageId,
+      event.eventType,
+      event.ignoreReason ?? null,
+      event.detail ?? null,
+      event.payload === null ? null : JSON.stringify(event.payload),
+      correlationId,
+      rawJson,
+    ],
+  };
+}
+
+function insertSet(events: NewInboundEvent[], rawJson: string, correlationId: string) {
+  const rows = events.map((e) => ({
+    provider: e.provider,
+    instance_id: e.instanceId ?? '',
+    message_id: e.messageId,
+    event_type: e.eventType,
+    ignore_reason: e.ignoreReason ?? null,
+    detail: e.detail ?? null,
+    payload: e.payload,
+  }));
+  return {
+    name: 'inbound-events-insert-many',
+    text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+         processed_at, correlation_id, raw)
+       select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
+         case when r.event_type = 'ignored' then now() end, $2, $3
+       from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
+         ignore_reason text, detail text, payload jsonb)
+       on conflict (provider, instance_id, message_id) do nothing`,
+    values: [JSON.stringify(rows), correlationId, rawJson],
+  };
+}
+
 export function createInboundEventRepo(db: Queryable) {
   /**
    * Records all events of one webhook delivery in a single statement; redeliveries of a
@@ -35,36 +91,18 @@ export function createInboundEventRepo(db: Queryable) {
     correlationId: string,
   ): Promise<number> {
     if (events.length === 0) return 0;
-    const rows = events.map((e) => ({
-      provider: e.provider,
-      instance_id: e.instanceId ?? '',
-      message_id: e.messageId,
-      event_type: e.eventType,
-      ignore_reason: e.ignoreReason ?? null,
-      detail: e.detail ?? null,
-      payload: e.payload,
-    }));
-    // Named: the webhook's one hot statement is parsed and planned once per connection, not per request.
-    let result: { rowCount: number | null };
     try {
-      result = await db.query({
-        name: 'inbound-events-insert-many',
-        text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
-           processed_at, correlation_id, raw)
-         select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
-           case when r.event_type = 'ignored' then now() end, $2, $3
-         from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
-           ignore_reason text, detail text, payload jsonb)
-         on conflict (provider, instance_id, message_id) do nothing`,
-        values: [JSON.stringify(rows), correlationId, rawJson],
-      });
+      const result = await db.query(
+        events.length === 1
+          ? insertOne(events[0] as NewInboundEvent, rawJson, correlationId)
+          : insertSet(events, rawJson, correlationId),
+      );
+      return result.rowCount ?? 0;
     } catch (error) {
-      if ((error as { code?: string }).code === UNTRANSLATABLE_CHARACTER) {
-        throw errors.badRequest('webhook body contains a NUL character (\\u0000), which cannot be stored');
-      }
+      const unstorable = UNSTORABLE_JSON[(error as { code?: string }).code ?? ''];
+      if (unstorable) throw errors.badRequest(unstorable);
       throw error;
     }
-    return result.rowCount ?? 0;
   }
 
   /** Up to `limit` unprocessed events, oldest first; the caller holds the processing lane. */

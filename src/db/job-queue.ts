@@ -56,6 +56,9 @@ export type SendOptions = {
 
 type Envelope = { queue: string; correlationId: string; payload: unknown };
 
+const DEPTH_STATES = ['waiting', 'deferred', 'active'] as const;
+export type QueueDepth = { queue: string; state: (typeof DEPTH_STATES)[number]; count: number };
+
 // Serialises queue creation across instances: pg-boss 10's create_queue (a partition per
 // queue) deadlocks when two instances create the same queue at once.
 const QUEUE_CREATE_LOCK_KEY = 7_162_534_002;
@@ -133,6 +136,21 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
     definitions.set(definition.name, definition as QueueDefinition<never>);
   }
 
+  /**
+   * pg-boss 10's stately queues allow one job per state and key, so a job failing while another
+   * of its key waits in `retry` cannot be put back for its own retry: pg-boss fails it outright
+   * (and dead-letters it) with retries left. The waiting job repeats the same work anyway. No race:
+   * only one job of a key is active, and the waiting one cannot start while this one runs.
+   */
+  async function isRetryWaiting(job: PgBoss.JobWithMetadata<Envelope>): Promise<boolean> {
+    if (!job.singletonKey) return false;
+    const waiting = await pool.query(
+      `select 1 from ${QUEUE_SCHEMA}.job where name = $1 and singleton_key = $2 and state = 'retry' and id <> $3 limit 1`,
+      [job.name, job.singletonKey, job.id],
+    );
+    return (waiting.rowCount ?? 0) > 0;
+  }
+
   async function runJob(
     definition: QueueDefinition<never>,
     job: PgBoss.JobWithMetadata<Envelope>,
@@ -142,6 +160,11 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
     const payload = job.data?.payload;
     const attempt = job.retryCount + 1;
     const jobLog = log.child({ queue: job.name, jobId: job.id, correlationId, attempt });
+    // Both times are the database's clock: no skew with this host's.
+    if (job.startedOn && job.startAfter) {
+      const waitedMs = job.startedOn.getTime() - job.startAfter.getTime();
+      metrics.jobWait.observe({ queue: job.name }, Math.max(0, waitedMs) / 1000);
+    }
     const startedAt = process.hrtime.bigint();
     try {
       await definition.handler(payload as never, {
@@ -159,6 +182,10 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
         { err, willRetry },
         willRetry ? 'job failed, will retry' : 'job failed on its last attempt',
       );
+      if (willRetry && definition.policy === 'stately' && (await isRetryWaiting(job))) {
+        jobLog.info('a job of the same key is waiting to retry and does this work: this one ends here');
+        return;
+      }
       throw err;
     } finally {
       metrics.jobDuration.observe({ queue: job.name }, Number(process.hrtime.bigint() - startedAt) / 1e9);
@@ -218,8 +245,13 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
       };
       if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'UTC' });
       for (let i = 0; i < options.concurrency; i += 1) {
-        await boss.work<Envelope>(definition.name, workOptions, async ([job]) => {
-          if (job) await runJob(definition, job);
+        let workerId: string | undefined;
+        workerId = await boss.work<Envelope>(definition.name, workOptions, async ([job]) => {
+          if (!job) return;
+          await runJob(definition, job);
+          // pg-boss sleeps out the rest of its polling interval even after a quick job, which
+          // capped each worker at a couple of jobs a second; while jobs come, fetch the next at once.
+          if (workerId) boss.notifyWorker(workerId);
         });
       }
     }
@@ -245,11 +277,34 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
     });
   }
 
+  /**
+   * Jobs per queue and state for the job_queue_depth gauge: one grouped count over the jobs not
+   * yet finished (pg-boss archives finished ones), with zeros for this instance's queues.
+   */
+  async function depth(): Promise<QueueDepth[]> {
+    const result = await pool.query<QueueDepth>(
+      `select name as queue,
+         case when state = 'active' then 'active'
+              when start_after > now() then 'deferred'
+              else 'waiting' end as state,
+         count(*)::int as count
+       from ${QUEUE_SCHEMA}.job
+       where state < 'completed'
+       group by 1, 2`,
+    );
+    const zeros = [DEAD_LETTER_QUEUE, ...definitions.keys()].flatMap((queue) =>
+      DEPTH_STATES.map((state) => ({ queue, state, count: 0 })),
+    );
+    const counted = new Set(result.rows.map((row) => `${row.queue}\n${row.state}`));
+    return [...result.rows, ...zeros.filter((zero) => !counted.has(`${zero.queue}\n${zero.state}`))];
+  }
+
   return {
     register,
     start,
     stop,
     send,
+    depth,
     isRunning: () => running,
     hasQueue: (name: string) => definitions.has(name),
   };

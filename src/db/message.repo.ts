@@ -85,12 +85,15 @@ export function createMessageRepo(db: Queryable) {
     return result.rows[0]?.id as number;
   }
 
-  /** The lead's messages no turn has answered yet, oldest first. */
+  /**
+   * The lead's messages no turn has answered yet, in the order the lead wrote them: providers
+   * may deliver a burst out of order, and their clocks tick in seconds, so arrival breaks ties.
+   */
   async function unanswered(conversationId: string): Promise<StoredMessage[]> {
     const result = await db.query<MessageRow>(
       `select * from messages
        where conversation_id = $1 and direction = 'inbound' and author = 'lead' and turn_id is null
-       order by id`,
+       order by sent_at, id`,
       [conversationId],
     );
     return result.rows.map(toMessage);

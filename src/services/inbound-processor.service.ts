@@ -10,11 +10,13 @@ import type { JobQueue } from '../db/job-queue.js';
 import { createMessageRepo } from '../db/message.repo.js';
 import { createOutboxRepo } from '../db/outbox.repo.js';
 import type { Pool, PoolClient } from '../db/pool.js';
+import { leadOriginOf } from '../domain/bot-flags.js';
 import { phoneKey } from '../domain/phone.js';
 import type { InboundMessage, StatusUpdate } from '../integrations/whatsapp/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { TURN_QUEUE, type TurnJob } from './conversation-turn.service.js';
+import type { IngestPressure } from './ingest-pressure.js';
 
 /**
  * Applies recorded webhook events: a lead's message joins its conversation and pushes the
@@ -27,6 +29,9 @@ export const INBOUND_EVENT_QUEUE = 'inbound-event';
 // One processing lane across all instances keeps each conversation's messages in arrival order;
 // applying an event takes milliseconds, so one lane is far above any lead's typing speed.
 const PROCESSING_LOCK_KEY = 7_162_534_003;
+// During a webhook flood the lane works at most a fifth of the time: the backlog still drains,
+// at a few hundred events a minute or more, and the webhook keeps the rest of the machine.
+const FLOOD_PAUSE_PER_WORK = 4;
 export type InboundEventJob = { eventId: number };
 
 type Deps = {
@@ -37,6 +42,8 @@ type Deps = {
   bufferMs: number;
   /** Told of each lead message in its transaction (the Chatwoot mirror shows it to the SDR at once). */
   onLeadMessage?: (conversationId: string, tx: PoolClient) => Promise<unknown>;
+  /** While webhooks flood in, applying events gives way to accepting them (see ingest-pressure.ts). */
+  pressure?: Pick<IngestPressure, 'isFlooded'>;
   batchSize?: number;
   idlePollMs?: number;
   now?: () => Date;
@@ -56,6 +63,8 @@ export function identityOf(message: InboundMessage): ContactIdentity {
     // Neither phone nor lid (a BSUID user): the provider's chat id is the only stable key.
     aliases: known.length > 0 ? known : [`chat:${message.provider}:${message.chatId}`],
     name: message.fromMe ? null : message.name,
+    origin: leadOriginOf(message),
+    referral: message.referral,
   };
 }
 
@@ -66,6 +75,7 @@ export function createInboundProcessor({
   log,
   bufferMs,
   onLeadMessage,
+  pressure,
   ...rest
 }: Deps) {
   const now = rest.now ?? (() => new Date());
@@ -231,25 +241,37 @@ export function createInboundProcessor({
 
   let running = false;
   let wake: (() => void) | undefined;
+  let wakesOnNudge = false;
   let loop: Promise<void> | undefined;
+
+  function pause(ms: number, { untilNudged }: { untilNudged: boolean }): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+      wakesOnNudge = untilNudged;
+    });
+  }
 
   async function runLoop() {
     while (running) {
+      const startedAt = Date.now();
       let claimed = 0;
       try {
         claimed = await processBatch();
       } catch (error) {
         log.error({ err: error }, 'inbound event processing failed; retrying');
       }
-      if (claimed < batchSize && running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idlePollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
+      if (!running) break;
+      if (claimed > 0 && pressure?.isFlooded()) {
+        const worked = Date.now() - startedAt;
+        await pause(Math.max(idlePollMs, worked * FLOOD_PAUSE_PER_WORK), { untilNudged: false });
+      } else if (claimed < batchSize) {
+        await pause(idlePollMs, { untilNudged: true });
       }
     }
   }
@@ -257,7 +279,9 @@ export function createInboundProcessor({
   return {
     processBatch,
     /** Makes the local loop look at the table now instead of at its next poll. */
-    nudge: () => wake?.(),
+    nudge: () => {
+      if (wakesOnNudge) wake?.();
+    },
     start() {
       if (running) return;
       running = true;
