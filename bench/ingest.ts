@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -154,7 +155,45 @@ async function runPaced({ url, path, feeder, durationS }: Load, rate: number): P
 
 // ---- the servers (child processes) ----
 
-type Server = { port: number; stop: () => Promise<void> };
+type Server = { port: number; stop: () => Promise<void>; pid?: number };
+
+// ---- where the CPU goes (Linux /proc; elsewhere the note is skipped) ----
+
+const TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+/** user + system CPU ticks of one process. */
+function cpuTicks(pid: number | string): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU ticks of every postgres process: the benchmark's server is the only one running. */
+function postgresTicks(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') ticks += cpuTicks(pid);
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return ticks;
+}
+
+/** CPU per request of the server, Postgres and the load generator over `run`. */
+async function withCpuAccount<T extends Measured>(server: Server, durationS: number, run: () => Promise<T>) {
+  if (!server.pid || process.platform !== 'linux') return { measured: await run(), cpu: undefined };
+  const before = { server: cpuTicks(server.pid), postgres: postgresTicks(), load: process.cpuUsage() };
+  const measured = await run();
+  const load = process.cpuUsage(before.load);
+  const requests = Math.max(1, measured.rps * durationS);
+  const perRequest = (us: number) => `${(us / requests).toFixed(0)} µs`;
+  const cpu =
+    `server ${perRequest((cpuTicks(server.pid) - before.server) * TICK_US)}, ` +
+    `Postgres ${perRequest((postgresTicks() - before.postgres) * TICK_US)}, ` +
+    `load generator ${perRequest(load.user + load.system)}`;
+  return { measured, cpu };
+}
 
 async function serveWebhook(databaseUrl: string): Promise<Server> {
   const config = loadConfig({
@@ -228,7 +267,7 @@ async function startTarget(role: Target, databaseUrl: string): Promise<Server> {
     await exited;
     clearTimeout(killer);
   };
-  return { port: (ready[0] as { port: number }).port, stop };
+  return { port: (ready[0] as { port: number }).port, stop, pid: child.pid };
 }
 
 // ---- the run ----
@@ -275,7 +314,10 @@ async function benchTarget(target: Target, { databaseUrl, sequence, db, notes }:
     await settle(PHASES.paced);
     const burst = await runAutocannon(load(DURATION_S), RATE_RPS);
     await settle(PHASES.burst);
-    const max = await runAutocannon(load(DURATION_S));
+    const { measured: max, cpu } = await withCpuAccount(server, DURATION_S, () =>
+      runAutocannon(load(DURATION_S)),
+    );
+    if (cpu) notes.push(`${target} CPU per request (${PHASES.max}): ${cpu}`);
     await settle(PHASES.max);
     if (feeder.hasWrapped()) notes.push(`${target}: the bodies came round again; raise BENCH_PAYLOADS`);
     const rows: Row[] = [
@@ -388,7 +430,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
   try {
     await db.query(`create table bench_floor (id bigint generated always as identity primary key,
-      provider text not null, instance_id text not null, message_id text, raw jsonb,
+      provider text not null, instance_id text not null, message_id text, raw json,
       received_at timestamptz not null default now(), unique (provider, instance_id, message_id))`);
     const sequence = buildSequence(PAYLOADS);
     console.log(

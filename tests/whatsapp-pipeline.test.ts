@@ -109,12 +109,18 @@ describe('webhook authentication and bad input', () => {
     expect(big.statusCode).toBe(413);
   });
 
-  it('answers 400, not 500, for a body Postgres cannot store (a NUL character)', async () => {
+  it('keeps a message with characters Postgres cannot store as text (NUL), as U+FFFD', async () => {
     const { t } = await start('zapi');
-    const response = await post(t, 'zapi', zapiText({ phone: phoneFor(1), text: 'oi\u0000' }), {}, zapiQuery);
-    expect(response.statusCode).toBe(400);
-    expect(response.json().message).toContain('NUL character');
-    expect(await count(t, 'select 1 from inbound_events')).toBe(0);
+    const body = zapiText({ phone: phoneFor(1), text: 'oi\u0000 \ud83d tudo bem?' });
+    const response = await post(t, 'zapi', body, {}, zapiQuery);
+    expect(response.statusCode).toBe(200);
+    await waitFor(() => fake.sends.length === 1, { what: 'the reply' });
+    const stored = await t.service.pool.query<{ text: string; raw: string }>(
+      `select m.text, e.raw::text as raw from messages m join inbound_events e on e.message_id = m.provider_message_id`,
+    );
+    expect(stored.rows[0]?.text).toBe('oi\uFFFD \uFFFD tudo bem?');
+    // The audit copy keeps the body exactly as it came.
+    expect(stored.rows[0]?.raw).toContain('oi\\u0000 \\ud83d');
   });
 
   it('records valid JSON of an unknown shape as ignored and answers 200', async () => {

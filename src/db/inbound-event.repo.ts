@@ -2,8 +2,9 @@ import { errors } from '../errors.js';
 import type { Queryable } from './pool.js';
 
 /**
- * JSON that JSON.parse accepts but Postgres cannot store as jsonb, by SQLSTATE. It always comes
- * from the sender (in the raw body or a field copied from it), so it is a 400, not our 500.
+ * JSON that JSON.parse accepts but Postgres cannot store, by SQLSTATE. Parsed fields are made
+ * storable first (domain/storable-text.ts) and the bodies are json, so what remains is nesting
+ * too deep for Postgres' parser. It always comes from the sender: a 400, not our 500.
  */
 const UNSTORABLE_JSON: Readonly<Record<string, string>> = {
   // untranslatable_character
@@ -73,8 +74,8 @@ function insertSet(events: NewInboundEvent[], rawJson: string, correlationId: st
          processed_at, correlation_id, raw)
        select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
          case when r.event_type = 'ignored' then now() end, $2, $3
-       from jsonb_to_recordset($1::jsonb) as r(provider text, instance_id text, message_id text, event_type text,
-         ignore_reason text, detail text, payload jsonb)
+       from json_to_recordset($1::json) as r(provider text, instance_id text, message_id text, event_type text,
+         ignore_reason text, detail text, payload json)
        on conflict (provider, instance_id, message_id) do nothing`,
     values: [JSON.stringify(rows), correlationId, rawJson],
   };

@@ -29,9 +29,9 @@ export const INBOUND_EVENT_QUEUE = 'inbound-event';
 // One processing lane across all instances keeps each conversation's messages in arrival order;
 // applying an event takes milliseconds, so one lane is far above any lead's typing speed.
 const PROCESSING_LOCK_KEY = 7_162_534_003;
-// During a webhook flood the lane works at most a fifth of the time: the backlog still drains,
-// at a few hundred events a minute or more, and the webhook keeps the rest of the machine.
-const FLOOD_PAUSE_PER_WORK = 4;
+// During a webhook flood the lane works at most a tenth of the time: the backlog still drains,
+// a couple of thousand events a minute, and the webhook keeps the rest of the machine.
+const FLOOD_PAUSE_PER_WORK = 9;
 export type InboundEventJob = { eventId: number };
 
 type Deps = {

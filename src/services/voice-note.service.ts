@@ -130,8 +130,8 @@ export function createVoiceNotes({ pool, client, transcriber, settings, metrics,
   async function forgetInlineAudio(message: StoredMessage) {
     if (!message.providerMessageId) return;
     await pool.query(
-      `update inbound_events set payload = payload #- '{media,base64}'
-       where message_id = $1 and payload #> '{media,base64}' is not null and payload #> '{media,base64}' <> 'null'::jsonb`,
+      `update inbound_events set payload = (payload::jsonb #- '{media,base64}')::json
+       where message_id = $1 and payload -> 'media' ->> 'base64' is not null`,
       [message.providerMessageId],
     );
   }

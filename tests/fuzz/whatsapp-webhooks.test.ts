@@ -227,16 +227,27 @@ describe('WhatsApp webhooks under fuzzed deliveries', () => {
 });
 
 describe('WhatsApp webhook regressions found by fuzzing', () => {
-  // Postgres refused these as jsonb and the webhook answered 500 (a retry storm from Meta).
+  // Postgres refused these as jsonb and the webhook answered 500 (a retry storm from Meta). The
+  // bodies are stored as json now, which takes both escapes as they came.
   it.each([
-    ['an unpaired surrogate escape', '{"type":"ReceivedCallback","a":"\\ud800"}', 'surrogate'],
-    ['a NUL escape', '{"type":"ReceivedCallback","a":"\\u0000"}', 'NUL'],
-    ['20 000 levels of nesting', `${'['.repeat(20_000)}${']'.repeat(20_000)}`, 'nested too deeply'],
-  ])('answers a body with %s with 400 naming it', async (_what, body, named) => {
+    ['an unpaired surrogate escape', '{"type":"ReceivedCallback","a":"\\ud800"}'],
+    ['a NUL escape', '{"type":"ReceivedCallback","a":"\\u0000"}'],
+  ])('records a body with %s and answers 200', async (_what, body) => {
+    for (const name of ['meta', 'zapi'] as const) {
+      const response = await postAuthenticated(name, Buffer.from(body));
+      expect(response.statusCode, response.body).toBe(200);
+    }
+  });
+
+  it('answers a body nested too deeply for Postgres with 400 naming it', async () => {
+    const body = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
     for (const name of ['meta', 'zapi'] as const) {
       const response = await postAuthenticated(name, Buffer.from(body));
       expect(response.statusCode, response.body).toBe(400);
-      expect(response.json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(named) });
+      expect(response.json()).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('nested too deeply'),
+      });
     }
   });
 });

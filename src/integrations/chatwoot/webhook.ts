@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { normalizePhone } from '../../domain/phone.js';
 import { safeEqual } from '../../domain/safe-equal.js';
+import { storable } from '../../domain/storable-text.js';
 
 /**
  * Chatwoot's webhook bodies (contract §2), read into the few facts the bot acts on. Chatwoot
@@ -151,24 +152,9 @@ function readConversation(body: unknown): ParsedChatwootWebhook {
   };
 }
 
-const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
-
-/**
- * Postgres stores neither NUL nor an unpaired UTF-16 surrogate (a truncated emoji), in text or
- * jsonb. Refusing the delivery would make Chatwoot open the conversation itself, so they become
- * U+FFFD and the rest of the event is kept.
- */
-function storable<T>(value: T): T {
-  if (typeof value === 'string') {
-    return value.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD') as T;
-  }
-  if (Array.isArray(value)) return value.map(storable) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, storable(item)])) as T;
-}
-
 /** Throws a ZodError for a body that is not a Chatwoot event we know (a 400 at the route). */
 export function parseChatwootWebhook(body: unknown, deliveryId?: string): ParsedChatwootWebhook {
+  // Refusing a message Postgres cannot store would make Chatwoot reopen the conversation itself.
   return storable(readWebhook(body, deliveryId));
 }
 

@@ -1,3 +1,4 @@
+import { storable } from '../../domain/storable-text.js';
 import { parseConsoleWebhook } from './console/parse.js';
 import { parseEvolutionWebhook } from './evolution/parse.js';
 import { parseMetaWebhook } from './meta/parse.js';
@@ -11,7 +12,10 @@ const PARSERS: Record<WhatsAppProviderName, (body: unknown) => ParsedWebhook> = 
   console: (body) => parseConsoleWebhook(body),
 };
 
-/** Normalizes a webhook body of any provider; never throws on unexpected shapes. */
+/**
+ * Normalizes a webhook body of any provider; never throws on unexpected shapes. A stray NUL or
+ * half an emoji in what the lead typed becomes U+FFFD: the message is answered, not refused.
+ */
 export function parseWebhook(provider: WhatsAppProviderName, body: unknown): ParsedWebhook {
-  return PARSERS[provider](body);
+  return storable(PARSERS[provider](body));
 }
