@@ -1,9 +1,10 @@
 // With the u flag a surrogate pair is one code point: only unpaired halves match.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+// The same without g: test() on a global pattern would carry lastIndex from one call to the next.
+const LONE_SURROGATE_ANY = /[\uD800-\uDFFF]/u;
 
 function isStorable(value: unknown): boolean {
-  if (typeof value === 'string') return !UNSTORABLE.test(value);
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE_ANY.test(value);
   if (typeof value !== 'object' || value === null) return true;
   for (const item of Array.isArray(value) ? value : Object.values(value)) {
     if (!isStorable(item)) return false;
