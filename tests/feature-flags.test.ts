@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { metaText, phoneFor, signMeta, ZAPI_INSTANCE_ID, zapiText } from './factories.js';
 import { createFakeChatwoot, type FakeChatwoot } from './fakes/chatwoot.js';
 import type { FakeWhatsAppProvider } from './fakes/whatsapp-provider.js';
-import { createEchoAgent, providerEnv, startFakeProvider, ZAPI_WEBHOOK_SECRET } from './helpers/pipeline.js';
+import { createEchoAgent, postZapi, providerEnv, startFakeProvider } from './helpers/pipeline.js';
 import { startTestService, type TestService } from './helpers/service.js';
 import { isSettled, pipelineState, waitUntilSettled } from './helpers/settled.js';
 import { waitFor } from './helpers/wait.js';
@@ -45,16 +45,6 @@ async function start(
   );
   services.push(t);
   return { t, calls: agent.calls };
-}
-
-async function zapiSays(t: TestService, body: ReturnType<typeof zapiText> & Record<string, unknown>) {
-  const response = await t.service.app.inject({
-    method: 'POST',
-    url: `/webhooks/whatsapp/zapi?token=${ZAPI_WEBHOOK_SECRET}`,
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify(body),
-  });
-  expect(response.statusCode).toBe(200);
 }
 
 async function metaSays(t: TestService, body: unknown) {
@@ -113,8 +103,8 @@ describe('BOT_ENABLED=false (the kill switch)', () => {
       CHATWOOT_WEBHOOK_TOKEN: 'chatwoot-webhook-token',
     });
     const phone = phoneFor(901);
-    await zapiSays(t, zapiText({ phone, text: 'Oi, quero uma rotuladora' }));
-    await zapiSays(t, zapiText({ phone, text: 'para 2 mil frascos por hora' }));
+    await postZapi(t, zapiText({ phone, text: 'Oi, quero uma rotuladora' }));
+    await postZapi(t, zapiText({ phone, text: 'para 2 mil frascos por hora' }));
     await settle(t);
 
     expect(fake.sends).toEqual([]);
@@ -144,7 +134,7 @@ describe('BOT_ENABLED=false (the kill switch)', () => {
   it('leaves unsent a reply written before the switch went off', async () => {
     const { t } = await start('zapi', { BOT_ENABLED: 'false' });
     const phone = phoneFor(902);
-    await zapiSays(t, zapiText({ phone, text: 'Oi' }));
+    await postZapi(t, zapiText({ phone, text: 'Oi' }));
     await settle(t);
     // A reply the bot wrote before the restart, still waiting for its pacing slot.
     await t.service.pool.query(
@@ -156,7 +146,7 @@ describe('BOT_ENABLED=false (the kill switch)', () => {
        select 'turn:' || turn.id || ':0', c.id, turn.id, c.provider, c.instance_id, c.chat_id, 'Olá! Como posso ajudar?'
        from turn join conversations c on c.id = turn.conversation_id`,
     );
-    await zapiSays(t, zapiText({ phone, text: 'Alguém aí?' }));
+    await postZapi(t, zapiText({ phone, text: 'Alguém aí?' }));
     await settle(t);
 
     expect(fake.sends).toEqual([]);
@@ -171,8 +161,8 @@ describe('BOT_ENABLED=false (the kill switch)', () => {
   it('after re-enabling, answers only the next message, with the whole conversation as context', async () => {
     const off = await start('zapi', { BOT_ENABLED: 'false' });
     const phone = phoneFor(903);
-    await zapiSays(off.t, zapiText({ phone, text: 'Oi, vocês fazem envasadoras?' }));
-    await zapiSays(off.t, zapiText({ phone, text: 'Sou da Acme' }));
+    await postZapi(off.t, zapiText({ phone, text: 'Oi, vocês fazem envasadoras?' }));
+    await postZapi(off.t, zapiText({ phone, text: 'Sou da Acme' }));
     await settle(off.t);
     await off.t.service.stop();
 
@@ -180,7 +170,7 @@ describe('BOT_ENABLED=false (the kill switch)', () => {
     const on = await start('zapi', {}, { db: off.t.db });
     services.splice(services.indexOf(off.t), 1);
     expect(await isSettled(on.t.service.pool)).toBe(true);
-    await zapiSays(on.t, zapiText({ phone, text: 'Alguém pode me ajudar?' }));
+    await postZapi(on.t, zapiText({ phone, text: 'Alguém pode me ajudar?' }));
     await waitFor(() => fake.sends.length === 1, { what: 'the reply to the new message' });
     await settle(on.t);
 
@@ -201,8 +191,8 @@ describe('BOT_ENABLED_INSTANCES', () => {
     });
     const listed = phoneFor(911);
     const unlisted = phoneFor(912);
-    await zapiSays(t, zapiText({ phone: listed, text: 'Oi' }));
-    await zapiSays(t, {
+    await postZapi(t, zapiText({ phone: listed, text: 'Oi' }));
+    await postZapi(t, {
       ...zapiText({ phone: unlisted, text: 'Olá' }),
       instanceId: 'AAAABBBBCCCCDDDD0000111122223333',
     });
@@ -270,13 +260,13 @@ describe('BOT_ENABLED_ORIGINS', () => {
     const { t } = await start('zapi', { BOT_ENABLED_ORIGINS: 'organic,ad' });
     const fromAd = phoneFor(931);
     const legacy = phoneFor(932);
-    await zapiSays(t, { ...zapiText({ phone: fromAd, text: 'Vi o anúncio' }), externalAdReply: ZAPI_AD });
-    await zapiSays(t, zapiText({ phone: legacy, text: 'Oi' }));
+    await postZapi(t, { ...zapiText({ phone: fromAd, text: 'Vi o anúncio' }), externalAdReply: ZAPI_AD });
+    await postZapi(t, zapiText({ phone: legacy, text: 'Oi' }));
     await waitFor(() => fake.sends.length === 2, { what: 'both first replies' });
     await settle(t);
     // A lead created before the origin column existed has none: it reads as 'unknown'.
     await t.service.pool.query('update leads set origin = null where phone = $1', [legacy]);
-    await zapiSays(t, zapiText({ phone: legacy, text: 'Ainda estão aí?' }));
+    await postZapi(t, zapiText({ phone: legacy, text: 'Ainda estão aí?' }));
     await settle(t);
 
     expect(fake.sends.map((send) => send.to)).toEqual(expect.arrayContaining([fromAd, legacy]));

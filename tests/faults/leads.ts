@@ -1,9 +1,8 @@
-import { expect } from 'vitest';
 import { cnpjWithCheckDigits, formatCnpj } from '../../src/domain/lead/extractors/cnpj.js';
 import { newMessageId, phoneFor, zapiAudio, zapiText } from '../factories.js';
 import type { FakeWhatsAppProvider } from '../fakes/whatsapp-provider.js';
 import { oggOpusSample } from '../helpers/audio-samples.js';
-import { ZAPI_WEBHOOK_SECRET } from '../helpers/pipeline.js';
+import { postZapi } from '../helpers/pipeline.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import type { TestService } from '../helpers/service.js';
 
@@ -76,16 +75,6 @@ export async function until(at: number): Promise<void> {
   while (Date.now() < at) await pause(at - Date.now());
 }
 
-async function post(t: TestService, body: unknown): Promise<void> {
-  const response = await t.service.app.inject({
-    method: 'POST',
-    url: `/webhooks/whatsapp/zapi?token=${ZAPI_WEBHOOK_SECRET}`,
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify(body),
-  });
-  expect(response.statusCode).toBe(200);
-}
-
 /** One lead's messages from `startAt` on, the second `gapMs` after the first. */
 export async function talk(
   t: TestService,
@@ -100,12 +89,12 @@ export async function talk(
     if (say.kind === 'audio') {
       const mediaId = `note-${lead.n}`;
       provider.addMedia(mediaId, oggOpusSample(3), 'audio/ogg; codecs=opus');
-      await post(
+      await postZapi(
         t,
         zapiAudio({ phone: lead.phone, audioUrl: provider.mediaUrl('storage', mediaId), messageId }),
       );
     } else {
-      await post(t, zapiText({ phone: lead.phone, text: say.text, messageId }));
+      await postZapi(t, zapiText({ phone: lead.phone, text: say.text, messageId }));
     }
     sent.push({ lead, messageId, kind: say.kind });
   }

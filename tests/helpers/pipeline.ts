@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { AgentInput, ConversationAgent } from '../../src/agents/agent.js';
 import { META_APP_SECRET } from '../factories.js';
 import {
@@ -5,10 +6,22 @@ import {
   FAKE_CREDENTIALS,
   type FakeWhatsAppProvider,
 } from '../fakes/whatsapp-provider.js';
+import type { TestService } from './service.js';
 
 export const ZAPI_WEBHOOK_SECRET = 'zapi-webhook-secret-123';
 export const EVOLUTION_WEBHOOK_SECRET = 'evolution-webhook-secret-123';
 export const META_VERIFY_TOKEN = 'meta-verify-token';
+
+/** A Z-API delivery to the service, as the provider posts it; it must be accepted. */
+export async function postZapi(t: TestService, body: unknown): Promise<void> {
+  const response = await t.service.app.inject({
+    method: 'POST',
+    url: `/webhooks/whatsapp/zapi?token=${ZAPI_WEBHOOK_SECRET}`,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+  expect(response.statusCode).toBe(200);
+}
 
 /** Answers with the texts it was given, so tests can see which messages a turn covered. */
 export function createEchoAgent(options: { gate?: () => Promise<void> } = {}) {
