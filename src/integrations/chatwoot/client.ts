@@ -1,16 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { z } from 'zod';
 import { normalizePhone, phoneKey } from '../../domain/phone.js';
 import { isUpstreamError, UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import {
-  parseJsonBody,
-  type ResponseHeaders,
-  upstreamErrorFromResponse,
-  upstreamErrorFromTransport,
-} from '../http-errors.js';
+import { parseJsonBody, type ResponseHeaders, upstreamErrorFromResponse } from '../http-errors.js';
+import { exchangeJson, isWorthRetrying } from '../json-exchange.js';
 import { createOutageBreaker } from '../outage-breaker.js';
 import {
   type ChatwootContactRecord,
@@ -86,36 +82,24 @@ function createTransport(settings: ChatwootClientSettings, log: Logger, metrics?
 
   async function attempt(call: Call): Promise<unknown> {
     const search = new URLSearchParams(call.query).toString();
-    let result: { status: number; headers: ResponseHeaders; text: string };
-    try {
-      const response = await request(`${root}${call.path}${search ? `?${search}` : ''}`, {
-        dispatcher: agent,
-        method: call.method,
-        headers: {
-          api_access_token: apiToken,
-          accept: 'application/json',
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      result = { status: response.statusCode, headers: response.headers, text: await response.body.text() };
-    } catch (error) {
-      throw upstreamErrorFromTransport(SYSTEM, error);
-    }
+    const result = await exchangeJson(SYSTEM, agent, {
+      url: `${root}${call.path}${search ? `?${search}` : ''}`,
+      method: call.method,
+      headers: { api_access_token: apiToken },
+      body: call.body,
+      timeoutMs,
+    });
     if (result.status < 200 || result.status > 299) {
       throw errorFromResponse(result.status, result.headers, result.text);
     }
     return parseJsonBody(result.text) ?? null;
   }
 
-  function isWorthRetrying(call: Call, error: unknown): error is UpstreamError {
-    return (
-      isUpstreamError(error) &&
-      error.retryable &&
-      (error.retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS &&
-      !(call.method === 'POST' && !call.isIdempotent && error.mayHaveSucceeded)
-    );
+  function worthRetrying(call: Call, error: unknown): error is UpstreamError {
+    return isWorthRetrying(error, {
+      isIdempotent: call.method === 'GET' || call.isIdempotent === true,
+      maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+    });
   }
 
   const attemptWithRetries = (call: Call) =>
@@ -124,9 +108,9 @@ function createTransport(settings: ChatwootClientSettings, log: Logger, metrics?
       minTimeout: RETRY_DELAY_MS,
       maxTimeout: MAX_RETRY_AFTER_MS,
       randomize: true,
-      shouldRetry: ({ error }) => isWorthRetrying(call, error),
+      shouldRetry: ({ error }) => worthRetrying(call, error),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft === 0 || !isWorthRetrying(call, error)) return;
+        if (retriesLeft === 0 || !worthRetrying(call, error)) return;
         const { operation, method, path } = call;
         log.warn(
           { system: SYSTEM, operation, method, path, attemptNumber, err: error },

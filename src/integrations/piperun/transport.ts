@@ -1,13 +1,9 @@
 import pRetry from 'p-retry';
-import { Agent, request } from 'undici';
-import { isUpstreamError, type UpstreamError } from '../../errors.js';
+import { Agent } from 'undici';
+import type { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import {
-  parseJsonBody,
-  type ResponseHeaders,
-  upstreamErrorFromResponse,
-  upstreamErrorFromTransport,
-} from '../http-errors.js';
+import { parseJsonBody, type ResponseHeaders, upstreamErrorFromResponse } from '../http-errors.js';
+import { exchangeJson, isWorthRetrying } from '../json-exchange.js';
 import { createOutageBreaker } from '../outage-breaker.js';
 import { createRateLimiter } from './rate-limit.js';
 import { errorBodySchema } from './schemas.js';
@@ -92,24 +88,13 @@ export function createPipeRunTransport(
 
   async function attempt(call: Call): Promise<unknown> {
     await limiter.acquire();
-    let result: { status: number; headers: ResponseHeaders; text: string };
-    try {
-      const response = await request(urlFor(baseUrl, call), {
-        dispatcher: agent,
-        method: call.method,
-        headers: {
-          token,
-          accept: 'application/json',
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.body.text();
-      result = { status: response.statusCode, headers: response.headers, text };
-    } catch (error) {
-      throw upstreamErrorFromTransport(SYSTEM, error);
-    }
+    const result = await exchangeJson(SYSTEM, agent, {
+      url: urlFor(baseUrl, call),
+      method: call.method,
+      headers: { token },
+      body: call.body,
+      timeoutMs,
+    });
     if (result.status === 404 && call.isMissEmpty) return undefined;
     if (result.status < 200 || result.status > 299) {
       throw errorFromResponse(result.status, result.headers, result.text);
@@ -119,13 +104,8 @@ export function createPipeRunTransport(
   }
 
   /** GET and PUT repeat safely; a POST that may have created its record does not. */
-  function isWorthRetrying(call: Call, error: unknown): error is UpstreamError {
-    return (
-      isUpstreamError(error) &&
-      error.retryable &&
-      (error.retryAfterMs ?? 0) <= maxRetryAfterMs &&
-      !(call.method === 'POST' && error.mayHaveSucceeded)
-    );
+  function worthRetrying(call: Call, error: unknown): error is UpstreamError {
+    return isWorthRetrying(error, { isIdempotent: call.method !== 'POST', maxRetryAfterMs });
   }
 
   function attemptWithRetries(call: Call): Promise<unknown> {
@@ -134,11 +114,11 @@ export function createPipeRunTransport(
       minTimeout: settings.minRetryDelayMs ?? 500,
       maxTimeout: maxRetryAfterMs,
       randomize: true,
-      shouldRetry: ({ error }) => isWorthRetrying(call, error),
+      shouldRetry: ({ error }) => worthRetrying(call, error),
       // p-retry runs this before shouldRetry: only a Retry-After we will retry on is waited,
       // through the shared throttle so every call of this token pauses with it.
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft === 0 || !isWorthRetrying(call, error)) return;
+        if (retriesLeft === 0 || !worthRetrying(call, error)) return;
         // Path only: queries carry CNPJs and names.
         const { operation, method, path } = call;
         log.warn(
