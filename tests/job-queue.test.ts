@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeadLetterRepo } from '../src/db/dead-letter.repo.js';
 import { createJobQueue, type JobContext, type JobQueue, type QueueDefinition } from '../src/db/job-queue.js';
@@ -7,6 +8,7 @@ import { createDeadLetterService } from '../src/services/dead-letter.service.js'
 import { createTestDatabase } from './helpers/database.js';
 import { captureLogs } from './helpers/logs.js';
 import { required } from './helpers/required.js';
+import { trackUnhandledRejections } from './helpers/unhandled-rejections.js';
 import { waitFor } from './helpers/wait.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -14,19 +16,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startQueue(definitions: QueueDefinition<never>[]): Promise<{ queue: JobQueue; pool: Pool }> {
+async function startQueue(
+  definitions: QueueDefinition<never>[],
+  { poolSize = 5 } = {},
+): Promise<{ queue: JobQueue; pool: Pool; logs: ReturnType<typeof captureLogs> }> {
   const db = await createTestDatabase();
-  const { log } = captureLogs();
-  const pool = createPool({ connectionString: db.url, max: 5, log });
+  const logs = captureLogs();
+  const { log } = logs;
+  const pool = createPool({ connectionString: db.url, max: poolSize, log });
   const queue = createJobQueue({ pool, log, metrics: createMetrics() });
   for (const definition of definitions) queue.register(definition);
   await queue.start();
   cleanups.push(
     db.drop,
-    () => pool.end(),
+    async () => {
+      if (!pool.ending) await pool.end();
+    },
     () => queue.stop({ timeoutMs: 2000 }),
   );
-  return { queue, pool };
+  return { queue, pool, logs };
 }
 
 async function jobState(pool: Pool, id: string): Promise<string | undefined> {
@@ -187,5 +195,73 @@ describe('job queue', () => {
 
     expect(finished).toBe(true);
     expect(await jobState(pool, required(id, 'a job id'))).toBe('completed');
+  });
+
+  it('finishes a job that a fetch already in flight hands over after stop() began', async () => {
+    let finished = false;
+    const { queue, pool } = await startQueue(
+      [
+        {
+          name: 'late',
+          ...FAST,
+          handler: async () => {
+            await sleep(100);
+            finished = true;
+          },
+        },
+      ],
+      { poolSize: 1 },
+    );
+    // Holding the only connection parks the worker's next fetch until stop() has begun.
+    const held = await pool.connect();
+    const id = required(await queue.send('late', {}, { tx: held }), 'a job id');
+    await sleep(800);
+    const stopping = queue.stop({ timeoutMs: 5000 });
+    await sleep(100);
+    held.release();
+    await stopping;
+
+    expect(finished).toBe(true);
+    expect(await jobState(pool, id)).toBe('completed');
+    await expect(queue.send('late', {})).rejects.toThrow(/job queue is stopped: cannot enqueue late/);
+  });
+
+  it('never touches the closed pool for a job that outlived the stop timeout', async () => {
+    const rejections = trackUnhandledRejections();
+    rejections.start();
+    try {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started = false;
+      const { queue, pool, logs } = await startQueue([
+        {
+          name: 'stuck',
+          ...FAST,
+          handler: async () => {
+            started = true;
+            await gate;
+            await pool.query('select 1');
+          },
+        },
+      ]);
+      const id = required(await queue.send('stuck', {}), 'a job id');
+      await waitFor(() => started, { what: 'the job to start' });
+
+      await queue.stop({ timeoutMs: 1000 });
+      // Shut down while active: the job goes back for a retry, by this or another instance.
+      expect(await jobState(pool, id)).toBe('retry');
+      await pool.end();
+      release();
+
+      await waitFor(() => logs.lines.some((line) => line.msg?.startsWith('job queue already stopped')), {
+        what: 'the late outcome to be logged',
+      });
+      await sleep(50);
+      expect(rejections.seen).toEqual([]);
+    } finally {
+      rejections.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -119,8 +120,35 @@ type QueueDeps = {
 };
 
 export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds = 30 }: QueueDeps) {
+  // pg-boss's queries and our handlers still running: stop() waits for them before the caller
+  // closes the pool, because pg-boss records a job's outcome without awaiting it.
+  const pending = new Set<Promise<unknown>>();
+  let closed = false;
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    pending.add(work);
+    const settle = () => pending.delete(work);
+    work.then(settle, settle);
+    return work;
+  }
+
+  const bossDb: PgBoss.Db = {
+    executeSql: (text, values) => {
+      if (closed) {
+        // A handler that outlived stop()'s timeout: pg-boss already failed its job back to a retry.
+        // The pool may be closed and pg-boss would not catch the error, so the outcome stays unrecorded.
+        log.warn(
+          { statement: text.trim().split(/\s+/, 3).join(' ') },
+          'job queue already stopped: a late job outcome is not recorded; the job runs again once it expires',
+        );
+        return new Promise(() => undefined);
+      }
+      return track(pool.query(text, values));
+    },
+  };
+
   const boss = new PgBoss({
-    db: asDb(pool),
+    db: bossDb,
     schema: QUEUE_SCHEMA,
     schedule: true,
     migrate: true,
@@ -227,7 +255,7 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
       expireInSeconds: 300,
     });
     await boss.work<Envelope>(DEAD_LETTER_QUEUE, { includeMetadata: true }, async ([job]) => {
-      if (job) await recordDeadLetter(job);
+      if (job) await track(recordDeadLetter(job));
     });
     for (const definition of definitions.values()) {
       const options = { ...DEFAULTS, ...definition };
@@ -248,7 +276,7 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
         let workerId: string | undefined;
         workerId = await boss.work<Envelope>(definition.name, workOptions, async ([job]) => {
           if (!job) return;
-          await runJob(definition, job);
+          await track(runJob(definition, job));
           // pg-boss sleeps out the rest of its polling interval even after a quick job, which
           // capped each worker at a couple of jobs a second; while jobs come, fetch the next at once.
           if (workerId) boss.notifyWorker(workerId);
@@ -259,16 +287,36 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
     log.info({ queues: [...definitions.keys()] }, 'job queue started');
   }
 
-  /** Stops fetching new jobs and waits up to timeoutMs for the running ones to finish. */
+  /**
+   * Stops fetching new jobs and waits up to timeoutMs for the running ones to finish and for
+   * their outcomes to be recorded; after it returns the queue issues no query.
+   */
   async function stop({ timeoutMs }: { timeoutMs: number }): Promise<void> {
     if (!running) return;
     running = false;
+    const deadline = Date.now() + timeoutMs;
     await boss.stop({ graceful: true, wait: true, close: false, timeout: timeoutMs });
-    log.info('job queue stopped');
+    // pg-boss stops waiting once no worker holds a job, but a fetch still in flight may yet hand
+    // one over, and a finished job's completion may not have been sent yet.
+    for (;;) {
+      await nextTurn();
+      const remainingMs = deadline - Date.now();
+      if (pending.size === 0 || remainingMs <= 0) break;
+      const timer = new AbortController();
+      await Promise.race([
+        Promise.allSettled([...pending]),
+        sleep(remainingMs, undefined, { signal: timer.signal }).catch(() => undefined),
+      ]);
+      timer.abort();
+    }
+    closed = true;
+    if (pending.size > 0) log.warn({ pending: pending.size }, 'job queue stopped with work still running');
+    else log.info('job queue stopped');
   }
 
   /** Enqueues a job; returns its id, or null when the queue policy refused a duplicate. */
   async function send(name: string, payload: unknown, options: SendOptions = {}): Promise<string | null> {
+    if (closed) throw new Error(`job queue is stopped: cannot enqueue ${name}`);
     const envelope: Envelope = { queue: name, correlationId: options.correlationId ?? randomUUID(), payload };
     return boss.send(name, envelope, {
       singletonKey: options.singletonKey,

@@ -273,15 +273,4 @@ export function expectWebhookAnswer(response: LightMyRequestResponse): 'ok' | 'r
   return 'ok';
 }
 
-/** Records unhandled rejections for the file's lifetime; a fuzz file asserts there were none. */
-export function trackUnhandledRejections() {
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => {
-    seen.push(reason);
-  };
-  return {
-    start: () => process.on('unhandledRejection', listener),
-    stop: () => process.off('unhandledRejection', listener),
-    seen,
-  };
-}
+export { trackUnhandledRejections } from '../helpers/unhandled-rejections.js';
