@@ -94,7 +94,13 @@ export function metaText(input: { phone: string; text: string; messageId?: strin
   });
 }
 
-export function metaStatus(input: { providerMessageId: string; status: string; phone: string }) {
+export function metaStatus(input: {
+  providerMessageId: string;
+  status: string;
+  phone: string;
+  /** What the send set as biz_opaque_callback_data. */
+  reference?: string | null;
+}) {
   return metaEnvelope({
     statuses: [
       {
@@ -102,6 +108,7 @@ export function metaStatus(input: { providerMessageId: string; status: string; p
         status: input.status,
         timestamp: String(Math.floor(Date.now() / 1000)),
         recipient_id: input.phone,
+        ...(input.reference ? { biz_opaque_callback_data: input.reference } : {}),
       },
     ],
   });

@@ -171,6 +171,7 @@ describe('Meta client', () => {
         to: LEAD,
         text: 'Olá, Ana!',
         quotedId: null,
+        reference: null,
         providerMessageId: result.providerMessageId,
         at: expect.any(Date),
       },
@@ -181,6 +182,13 @@ describe('Meta client', () => {
     await metaClient().sendText({ to: LEAD, text: 'respondendo', quotedId: 'wamid.QUOTED' });
     expect(lastRequest().body).toMatchObject({ context: { message_id: 'wamid.QUOTED' } });
     expect(fake.sends[0]?.quotedId).toBe('wamid.QUOTED');
+  });
+
+  it('sends our reference as biz_opaque_callback_data, which Meta returns in the receipts', async () => {
+    const reference = '5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
+    await metaClient().sendText({ to: LEAD, text: 'oi', reference });
+    expect(lastRequest().body).toMatchObject({ biz_opaque_callback_data: reference });
+    expect(fake.sends[0]?.reference).toBe(reference);
   });
 
   it('reports an invalid token as not retryable and names META_ACCESS_TOKEN', async () => {

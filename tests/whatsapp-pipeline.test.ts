@@ -9,6 +9,7 @@ import {
   startFakeProvider,
   ZAPI_WEBHOOK_SECRET,
 } from './helpers/pipeline.js';
+import { required } from './helpers/required.js';
 import { startTestService, type TestService } from './helpers/service.js';
 import { pipelineState, waitUntilSettled } from './helpers/settled.js';
 import { waitFor } from './helpers/wait.js';
@@ -55,6 +56,11 @@ function post(
 }
 
 const zapiQuery = `?token=${ZAPI_WEBHOOK_SECRET}`;
+
+function postMeta(t: TestService, payload: unknown) {
+  const body = Buffer.from(JSON.stringify(payload));
+  return post(t, 'meta', body, { 'x-hub-signature-256': signMeta(body) });
+}
 
 async function count(t: TestService, sql: string, params: unknown[] = []): Promise<number> {
   const result = await t.service.pool.query<{ n: number }>(
@@ -261,7 +267,8 @@ describe('replies', () => {
       timeoutMs: 30_000,
     });
     const deliveredToLead = fake.sends.filter((s) => s.to === phoneFor(5));
-    // The timed-out call was still done by the provider (it answered late): the one window no design closes.
+    // The timed-out call was still done by the provider (it answered late) and no receipt came
+    // to say so: without one, the retry may deliver it twice.
     expect(deliveredToLead.length).toBeGreaterThanOrEqual(1);
     expect(deliveredToLead.length).toBeLessThanOrEqual(2);
   }, 40_000);
@@ -318,6 +325,96 @@ describe('replies', () => {
     expect((await t.service.pool.query(`select delivery_status from outbox`)).rows[0]?.delivery_status).toBe(
       'read',
     );
+  });
+});
+
+describe('Meta receipts of sends whose answer was lost', () => {
+  it('takes the receipt of a send that timed out as ours: marked sent, never sent twice', async () => {
+    const { t } = await start('meta', { WHATSAPP_SEND_TIMEOUT_MS: '1000' });
+    // Meta takes the message but answers after the client gave up.
+    fake.fail(1, { delayMs: 1500 });
+    await postMeta(t, metaText({ phone: phoneFor(11), text: 'um' }));
+    await waitFor(
+      async () => (await count(t, `select 1 from outbox where status = 'pending' and attempts = 1`)) === 1,
+      { what: 'the part released after the timeout' },
+    );
+    await waitFor(() => fake.sends.length === 1, { what: 'Meta to take the message' });
+    const taken = required(fake.sends[0], 'the send Meta took');
+    const part = (await t.service.pool.query<{ id: string }>(`select id from outbox`)).rows[0];
+    expect(taken.reference).toBe(part?.id);
+
+    await postMeta(
+      t,
+      metaStatus({
+        providerMessageId: taken.providerMessageId,
+        status: 'sent',
+        phone: phoneFor(11),
+        reference: taken.reference,
+      }),
+    );
+    await waitFor(async () => (await count(t, `select 1 from outbox where status = 'sent'`)) === 1, {
+      what: 'the receipt to mark the part sent',
+    });
+    await postMeta(t, metaText({ phone: phoneFor(11), text: 'dois' }));
+    await waitFor(() => fake.sends.length === 2, { what: 'the second reply', timeoutMs: 20_000 });
+    await waitUntilSettled(t.service.pool);
+
+    expect(fake.sends.map((s) => s.text)).toEqual(['Recebi: um', 'Recebi: dois']);
+    const bot = await t.service.pool.query<{ text: string; provider_message_id: string }>(
+      `select text, provider_message_id from messages where author = 'bot' order by created_at`,
+    );
+    expect(bot.rows).toEqual([
+      { text: 'Recebi: um', provider_message_id: taken.providerMessageId },
+      { text: 'Recebi: dois', provider_message_id: fake.sends[1]?.providerMessageId },
+    ]);
+  }, 30_000);
+
+  it('turns an uncertain part sent when a late receipt names it, and ignores a reference not ours', async () => {
+    const { t } = await start('meta');
+    await postMeta(t, metaText({ phone: phoneFor(12), text: 'um' }));
+    await waitFor(() => fake.sends.length === 1, { what: 'the reply' });
+    await waitUntilSettled(t.service.pool);
+    const sent = required(fake.sends[0], 'the reply');
+    // What a worker dying during the provider call leaves once a later run has reconciled it.
+    await t.service.pool.query(
+      `update outbox set status = 'uncertain', provider_message_id = null, sent_at = null`,
+    );
+    await t.service.pool.query(`delete from messages where author = 'bot'`);
+
+    for (const reference of ['not-a-uuid', crypto.randomUUID()]) {
+      await postMeta(
+        t,
+        metaStatus({
+          providerMessageId: `wamid.other-${reference}`,
+          status: 'sent',
+          phone: phoneFor(12),
+          reference,
+        }),
+      );
+    }
+    await postMeta(
+      t,
+      metaStatus({
+        providerMessageId: sent.providerMessageId,
+        status: 'delivered',
+        phone: phoneFor(12),
+        reference: sent.reference,
+      }),
+    );
+    await waitFor(
+      async () => (await count(t, 'select 1 from inbound_events where processed_at is null')) === 0,
+      { what: 'the receipts applied' },
+    );
+
+    const outbox = await t.service.pool.query(
+      `select status, provider_message_id, delivery_status from outbox`,
+    );
+    expect(outbox.rows).toEqual([
+      { status: 'sent', provider_message_id: sent.providerMessageId, delivery_status: 'delivered' },
+    ]);
+    expect(await count(t, `select 1 from messages where author = 'bot' and text = 'Recebi: um'`)).toBe(1);
+    expect(await count(t, `select 1 from dead_letters`)).toBe(0);
+    expect(fake.sends).toHaveLength(1);
   });
 });
 

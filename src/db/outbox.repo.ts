@@ -76,6 +76,8 @@ const DELIVERY_RANK: Record<DeliveryStatus, number> = {
   failed: 5,
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 // How long after a send its echo (Z-API, Evolution fromMe) may still arrive and be recognised.
 const ECHO_MATCH_WINDOW_MINUTES = 10;
 
@@ -191,21 +193,44 @@ export function createOutboxRepo(db: Queryable) {
     return row ? { item: toItem(row), confirmedNow: row.previous_status !== 'sent' } : undefined;
   }
 
-  /** Applies a delivery receipt; false when no outgoing message has that provider id. */
+  /**
+   * Applies a delivery receipt to the part with that provider id, or, when the receipt carries
+   * the reference we set on the send, to that part while its provider id is still unknown (its
+   * send timed out, or the worker died during it). A receipt proves the provider took the part,
+   * so a part not yet recorded as sent becomes sent and is never sent again: `confirmedNow`.
+   * Undefined when the receipt is for no part of ours.
+   */
   async function applyDeliveryStatus(update: {
     provider: string;
     providerMessageId: string;
     status: DeliveryStatus;
     error: string | null;
     at: Date;
-  }): Promise<boolean> {
-    const result = await db.query(
-      `update outbox set delivery_status = $3, delivery_error = coalesce($4, delivery_error), delivery_updated_at = $5,
-         status = case when status in ('sending', 'uncertain') then 'sent' else status end,
+    reference?: string;
+  }): Promise<{ item: OutboxItem; confirmedNow: boolean } | undefined> {
+    const reference = update.reference && UUID.test(update.reference) ? update.reference : null;
+    const result = await db.query<OutboxRow & { previous_status: OutboxStatus }>(
+      `with target as (
+         select id, status as previous_status,
+           -- Receipts arrive out of order: the delivery state never moves back.
+           delivery_status is null or $6 > (case delivery_status
+             when 'sent' then 1 when 'delivered' then 2 when 'read' then 3 when 'played' then 4 else 5 end) as advances
+         from outbox
+         where provider = $1 and (provider_message_id = $2 or (id = $7::uuid and provider_message_id is null))
+         order by coalesce(provider_message_id = $2, false) desc
+         limit 1
+         for update)
+       update outbox set
+         delivery_status = case when target.advances then $3 else delivery_status end,
+         delivery_error = case when target.advances then coalesce($4, delivery_error) else delivery_error end,
+         delivery_updated_at = case when target.advances then $5 else delivery_updated_at end,
+         provider_message_id = coalesce(provider_message_id, $2),
+         -- Attempted parts only: a pending or cancelled one may have gone out on a send that timed out.
+         status = case when status in ('sending', 'uncertain') or (status in ('pending', 'cancelled') and attempts > 0)
+                       then 'sent' else status end,
          sent_at = coalesce(sent_at, $5)
-       where provider = $1 and provider_message_id = $2
-         and (delivery_status is null or $6 > (case delivery_status
-           when 'sent' then 1 when 'delivered' then 2 when 'read' then 3 when 'played' then 4 else 5 end))`,
+       from target where outbox.id = target.id
+       returning outbox.*, target.previous_status`,
       [
         update.provider,
         update.providerMessageId,
@@ -213,9 +238,13 @@ export function createOutboxRepo(db: Queryable) {
         update.error,
         update.at,
         DELIVERY_RANK[update.status],
+        reference,
       ],
     );
-    return (result.rowCount ?? 0) > 0;
+    const row = result.rows[0];
+    return row
+      ? { item: toItem(row), confirmedNow: row.previous_status !== 'sent' && row.status === 'sent' }
+      : undefined;
   }
 
   /** How a turn's parts stand: still to send (pending or in flight), and refused for good. */

@@ -8,7 +8,7 @@ import {
 } from '../db/inbound-event.repo.js';
 import type { JobQueue } from '../db/job-queue.js';
 import { createMessageRepo } from '../db/message.repo.js';
-import { createOutboxRepo } from '../db/outbox.repo.js';
+import { createOutboxRepo, type OutboxItem } from '../db/outbox.repo.js';
 import type { Pool, PoolClient } from '../db/pool.js';
 import { leadOriginOf } from '../domain/bot-flags.js';
 import { phoneKey } from '../domain/phone.js';
@@ -134,14 +134,39 @@ export function createInboundProcessor({
     log.warn({ conversationId }, 'a human answered from WhatsApp: bot paused for this conversation');
   }
 
+  /**
+   * An echo or receipt proved the provider took a part whose send was never recorded (its answer
+   * was lost, or the worker died): it is the only record of the reply, so it joins the transcript.
+   */
+  async function recordConfirmedReply(tx: PoolClient, item: OutboxItem, providerMessageId: string, at: Date) {
+    await createMessageRepo(tx).insert({
+      conversationId: item.conversationId,
+      direction: 'outbound',
+      author: 'bot',
+      provider: item.provider,
+      providerMessageId,
+      kind: 'text',
+      text: item.text,
+      turnId: item.turnId,
+      sentAt: at,
+    });
+    log.info(
+      { outboxId: item.id, conversationId: item.conversationId, part: item.part },
+      'reply part confirmed by the provider after its send went unrecorded: marked sent, not resent',
+    );
+  }
+
   async function applyStatus(tx: PoolClient, update: StatusUpdate) {
-    await createOutboxRepo(tx).applyDeliveryStatus({
+    const at = new Date(update.timestampMs);
+    const ours = await createOutboxRepo(tx).applyDeliveryStatus({
       provider: update.provider,
       providerMessageId: update.providerMessageId,
       status: update.status,
       error: update.error ? `${update.error.code}: ${update.error.message}` : null,
-      at: new Date(update.timestampMs),
+      at,
+      reference: update.reference,
     });
+    if (ours?.confirmedNow) await recordConfirmedReply(tx, ours.item, update.providerMessageId, at);
   }
 
   async function apply(tx: PoolClient, event: PendingEvent): Promise<InboundEventType> {
@@ -162,19 +187,8 @@ export function createInboundProcessor({
       providerMessageId: message.messageId,
     });
     if (ours) {
-      // The worker that sent it died before recording it: the echo is our only record of the reply.
       if (ours.confirmedNow) {
-        await createMessageRepo(tx).insert({
-          conversationId: ours.item.conversationId,
-          direction: 'outbound',
-          author: 'bot',
-          provider: ours.item.provider,
-          providerMessageId: message.messageId,
-          kind: 'text',
-          text: ours.item.text,
-          turnId: ours.item.turnId,
-          sentAt: new Date(message.timestampMs),
-        });
+        await recordConfirmedReply(tx, ours.item, message.messageId, new Date(message.timestampMs));
       }
       return 'echo';
     }

@@ -16,8 +16,10 @@ import type { Metrics } from '../observability/metrics.js';
  *
  * The one window nothing closes is a crash during the provider call itself. A part found still
  * `sending` by a later run is never sent again: it counts as sent if the provider echoed it
- * back (Z-API, Evolution) or a receipt names it; otherwise it becomes `uncertain`, with an
- * agent event and a metric, for the operator to check (GET /admin/outbox?status=uncertain).
+ * back (Z-API, Evolution) or a receipt names it (Meta's receipts carry the part's id as
+ * `biz_opaque_callback_data`); otherwise it becomes `uncertain`, with an agent event and a
+ * metric, for the operator to check (GET /admin/outbox?status=uncertain), and a late echo or
+ * receipt still turns it `sent`.
  */
 export type DeliveryOutcome =
   | { status: 'done' }
@@ -120,7 +122,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
     if (!(await outbox.claim(item.id))) return undefined;
     const startedAt = Date.now();
     try {
-      const result = await client.sendText({ to: item.chatId, text: item.text });
+      const result = await client.sendText({ to: item.chatId, text: item.text, reference: item.id });
       await recordSent(item, result.providerMessageId);
       metrics.repliesSent.inc({ provider: item.provider });
       metrics.integrationCalls.inc({ system: 'whatsapp', operation: 'send', outcome: 'ok' });
@@ -143,13 +145,13 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
         return { status: 'failed', item, error: message };
       }
       // The provider did not take it, or we cannot tell: the part goes back to pending and the
-      // job retries after its backoff. In that wait a provider that echoes our sends (Z-API,
-      // Evolution) reports one that did go out, and matchEcho marks it sent: it is not resent.
+      // job retries after its backoff. In that wait the echo (Z-API, Evolution) or the receipt
+      // (Meta) of one that did go out marks it sent: it is not resent.
       await outbox.release(item.id, message);
       if (isUpstreamError(error) && error.mayHaveSucceeded) {
         log.warn(
           { outboxId: item.id, conversationId: item.conversationId },
-          'reply part may have reached the provider: retrying later unless its echo confirms it',
+          'reply part may have reached the provider: retrying later unless its echo or receipt confirms it',
         );
       }
       throw error;

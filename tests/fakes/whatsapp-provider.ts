@@ -6,6 +6,7 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
+import { metaStatus, signMeta } from '../factories.js';
 import { closeServer, listenOnLoopback } from '../helpers/loopback-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { createFaults } from './fake-http.js';
@@ -45,6 +46,8 @@ export type RecordedSend = {
   to: string;
   text: string;
   quotedId: string | null;
+  /** Meta's biz_opaque_callback_data, returned in the message's receipts. */
+  reference?: string | null;
   providerMessageId: string;
   at: Date;
 };
@@ -69,7 +72,13 @@ export type MediaOptions = {
 
 type Media = { bytes: Buffer; mimeType: string; options: MediaOptions };
 type Echo = { url: string; headers: Record<string, string> };
-type Send = { provider: FakeProvider; to: string; text: string; quotedId: string | null };
+type Send = {
+  provider: FakeProvider;
+  to: string;
+  text: string;
+  quotedId: string | null;
+  reference?: string | null;
+};
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
 const OVERSIZED_DEFAULT_BYTES = 256 * 1024 * 1024;
@@ -171,8 +180,14 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     };
   }
 
-  /** §2.4 / §3.5: how Z-API and Evolution echo our own API sends back to the webhook. */
+  /**
+   * §2.4 / §3.5: how Z-API and Evolution echo our own API sends back to the webhook. Meta does
+   * not echo them; its `sent` receipt (§1.4) names the message and returns our reference.
+   */
   function echoBody(send: Send, id: string, echo: Echo): unknown {
+    if (send.provider === 'meta') {
+      return metaStatus({ providerMessageId: id, status: 'sent', phone: send.to, reference: send.reference });
+    }
     if (send.provider === 'zapi') {
       return {
         type: 'ReceivedCallback',
@@ -212,12 +227,15 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     if (!echo) return;
     const attempt: EchoAttempt = { provider: send.provider, messageId: id, status: null, error: null };
     echoes.push(attempt);
+    const body = JSON.stringify(echoBody(send, id, echo));
+    const signature: Record<string, string> =
+      send.provider === 'meta' ? { 'x-hub-signature-256': signMeta(body) } : {};
     // Webhook senders retry a receiver that is down (restarting): a few tries, a second apart.
     const deliver = (triesLeft: number) =>
       fetch(echo.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...echo.headers },
-        body: JSON.stringify(echoBody(send, id, echo)),
+        headers: { 'content-type': 'application/json', ...signature, ...echo.headers },
+        body,
         signal: AbortSignal.timeout(5_000),
       }).then(
         (response) => {
@@ -349,6 +367,7 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
         to,
         text: message,
         quotedId: text(field(body, 'context', 'message_id')),
+        reference: text(field(body, 'biz_opaque_callback_data')),
       });
     }
     const item = second ? media.get(second) : undefined;
@@ -520,12 +539,11 @@ export function createFakeWhatsAppProvider({ seed = 42 }: { seed?: number } = {}
     },
     /** Faults injected by `fail` and `failRate` since the last reset. */
     faultsInjected: () => faults.injected(),
-    /** POST a fromMe echo of each accepted send to `url`; Meta does not echo (§0.4). */
-    echoTo(
-      url: string,
-      provider: 'zapi' | 'evolution',
-      { headers = {} }: { headers?: Record<string, string> } = {},
-    ) {
+    /**
+     * POST a fromMe echo of each accepted send to `url` (Z-API, Evolution); for Meta, which does
+     * not echo (§0.4), its signed `sent` receipt.
+     */
+    echoTo(url: string, provider: FakeProvider, { headers = {} }: { headers?: Record<string, string> } = {}) {
       echoTargets.set(provider, { url, headers });
     },
     addMedia(id: string, bytes: Buffer, mimeType: string, options: MediaOptions = {}) {

@@ -78,6 +78,8 @@ export type StatusUpdate = {
   status: DeliveryStatus;
   timestampMs: number;
   error: { code: string; message: string } | null;
+  /** Our reference set on the send, echoed back in receipts (Meta's biz_opaque_callback_data). */
+  reference?: string;
 };
 
 export type IgnoreReason =
@@ -114,6 +116,11 @@ export type SendTextInput = {
   /** One bubble, already within the provider's maxTextLength. */
   text: string;
   quotedId?: string;
+  /**
+   * Our id for this send, echoed back by providers that support it (Meta returns it in the
+   * receipts), so a send whose answer was lost is still recognised and not sent again.
+   */
+  reference?: string;
 };
 
 export type SendResult = {

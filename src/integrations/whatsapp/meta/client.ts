@@ -122,8 +122,10 @@ export function createMetaClient({
     return parseJsonBody(result.text);
   }
 
-  async function sendText({ to, text, quotedId }: SendTextInput) {
-    // §1.5; `context.message_id` turns the bubble into a quoted reply.
+  async function sendText({ to, text, quotedId, reference }: SendTextInput) {
+    // §1.5; `context.message_id` turns the bubble into a quoted reply. Meta echoes
+    // `biz_opaque_callback_data` in every receipt of the message (§1.4): Meta has no echo of our
+    // sends, so the receipt is how a send whose answer was lost is recognised.
     const payload = {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
@@ -131,6 +133,7 @@ export function createMetaClient({
       type: 'text',
       text: { preview_url: false, body: text },
       ...(quotedId ? { context: { message_id: quotedId } } : {}),
+      ...(reference ? { biz_opaque_callback_data: reference } : {}),
     };
     const url = `${graphUrl}/${encodeURIComponent(phoneNumberId)}/messages`;
     const answer = await callGraph(url, AbortSignal.timeout(timeoutMs), payload);

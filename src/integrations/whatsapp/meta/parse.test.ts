@@ -163,7 +163,33 @@ describe('parseMetaWebhook with synthetic payloads', () => {
       ['wamid.B', 'Bruno Lima', 'segunda'],
     ]);
     expect(parsed.statuses).toMatchObject([{ providerMessageId: 'wamid.OURS', status: 'delivered' }]);
+    expect(parsed.statuses[0]).not.toHaveProperty('reference');
     expect(parsed.ignored).toEqual([]);
+  });
+
+  it('reads the reference we set on the send back from a receipt', () => {
+    const body = webhook({
+      statuses: [
+        {
+          id: 'wamid.OURS',
+          status: 'sent',
+          timestamp: '1760452400',
+          recipient_id: '5511987650001',
+          biz_opaque_callback_data: '5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f',
+        },
+      ],
+    });
+    expect(parseMetaWebhook(body).statuses).toEqual([
+      {
+        provider: 'meta',
+        instanceId: expect.any(String),
+        providerMessageId: 'wamid.OURS',
+        status: 'sent',
+        timestampMs: 1_760_452_400_000,
+        error: null,
+        reference: '5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f',
+      },
+    ]);
   });
 
   it('reads every entry and change, not only the first', () => {

@@ -202,7 +202,7 @@ function parseStatus(raw: unknown, instanceId: string): StatusUpdate | IgnoredEv
   if (!parsed.success) {
     return ignore(instanceId, null, { reason: 'unknown_shape', detail: 'status item did not match' });
   }
-  const { id, status, timestamp, errors } = parsed.data;
+  const { id, status, timestamp, errors, biz_opaque_callback_data: reference } = parsed.data;
   // Older docs also list `deleted` and `warning` (§1.4).
   if (!isDeliveryStatus(status)) {
     return ignore(instanceId, null, { reason: 'other_event', detail: `status=${status}` });
@@ -215,6 +215,7 @@ function parseStatus(raw: unknown, instanceId: string): StatusUpdate | IgnoredEv
     status,
     timestampMs: Number(timestamp) * 1000,
     error: firstError ? toDeliveryError(firstError) : null,
+    ...(reference ? { reference } : {}),
   };
 }
 

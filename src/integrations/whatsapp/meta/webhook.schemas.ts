@@ -93,6 +93,7 @@ export const metaStatusSchema = z.looseObject({
   status: z.string(),
   timestamp: unixSecondsSchema,
   recipient_id: z.string().optional(),
+  biz_opaque_callback_data: z.string().optional(),
   errors: z.array(metaWebhookErrorSchema).optional(),
 });
 
