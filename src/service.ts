@@ -445,7 +445,9 @@ export async function startService(
     shuttingDown = true;
     const startedAt = Date.now();
     await app.close();
-    await Promise.all([inbound.stop(), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
+    // The inbound processor's last batch enqueues turns: it finishes before the queue closes.
+    await inbound.stop();
+    await queue.stop({ timeoutMs: config.shutdownTimeoutMs });
     await client.close?.();
     await crmClient?.close();
     await chatwootClient?.close();

@@ -228,4 +228,37 @@ describe('restart inside the burst window', () => {
     expect(sendsTo(phoneFor(25))).toBe(1);
     await second.stop();
   });
+
+  it('stops while a flood is being applied, dead-letters nothing, and the next start answers each message once', async () => {
+    const echo = createEchoAgent();
+    const env = { ...providerEnv('zapi', urls), MESSAGE_BUFFER_MS: '200' };
+    const phones = Array.from({ length: 80 }, (_, i) => phoneFor(100 + i));
+    const first = await startTestService(env, { agent: echo.agent });
+    await Promise.all(
+      phones.map((phone) =>
+        first.service.app.inject({
+          method: 'POST',
+          url: `/webhooks/whatsapp/zapi?token=${ZAPI_WEBHOOK_SECRET}`,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(zapiText({ phone, text: 'Chegou agora' })),
+        }),
+      ),
+    );
+    // Stop at once: the processor is still applying the flood and enqueueing turns.
+    await first.service.stop();
+
+    const second = await startTestService(env, { agent: echo.agent }, first.db);
+    await waitFor(() => phones.every((phone) => sendsTo(phone) >= 1), {
+      what: 'every message answered after the restart',
+      timeoutMs: 30_000,
+    });
+    await waitUntilSettled(second.service.pool);
+    expect(phones.filter((phone) => sendsTo(phone) !== 1)).toEqual([]);
+    const lost = await second.service.pool.query(
+      `select (select count(*) from dead_letters) as dead_letters,
+              (select count(*) from inbound_events where detail like 'processing failed%') as failed_events`,
+    );
+    expect(lost.rows[0]).toEqual({ dead_letters: 0, failed_events: 0 });
+    await second.stop();
+  }, 60_000);
 });

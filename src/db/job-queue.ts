@@ -316,7 +316,9 @@ export function createJobQueue({ pool, log, metrics, maintenanceIntervalSeconds 
 
   /** Enqueues a job; returns its id, or null when the queue policy refused a duplicate. */
   async function send(name: string, payload: unknown, options: SendOptions = {}): Promise<string | null> {
-    if (closed) throw new Error(`job queue is stopped: cannot enqueue ${name}`);
+    // Inside a caller's transaction the job is that transaction's insert; on its own it would
+    // need the queue's connection, which a stopped queue no longer uses.
+    if (closed && !options.tx) throw new Error(`job queue is stopped: cannot enqueue ${name}`);
     const envelope: Envelope = { queue: name, correlationId: options.correlationId ?? randomUUID(), payload };
     return boss.send(name, envelope, {
       singletonKey: options.singletonKey,
