@@ -38,6 +38,8 @@ function meaningful(referral: AdReferral): AdReferral | undefined {
 }
 
 export function readMetaReferral(raw: unknown): AdReferral | undefined {
+  // Most messages carry none: a failed parse builds its issues, a cost on every webhook.
+  if (raw === undefined || raw === null) return undefined;
   const parsed = metaReferralSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const { source_type, source_id, source_url, headline, ctwa_clid } = parsed.data;
@@ -51,6 +53,7 @@ export function readMetaReferral(raw: unknown): AdReferral | undefined {
 }
 
 export function readExternalAdReply(raw: unknown): AdReferral | undefined {
+  if (raw === undefined || raw === null) return undefined;
   const parsed = externalAdReplySchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const { sourceType, sourceId, sourceUrl, title, ctwaClid } = parsed.data;
