@@ -1,3 +1,4 @@
+import type { OutboxItem } from './outbox.repo.js';
 import type { Queryable } from './pool.js';
 
 export type StoredMessage = {
@@ -85,6 +86,25 @@ export function createMessageRepo(db: Queryable) {
     return result.rows[0]?.id as number;
   }
 
+  /** One of our reply parts, once the provider has taken it, into the transcript. */
+  function insertBotReply(
+    part: Pick<OutboxItem, 'conversationId' | 'provider' | 'text' | 'turnId'>,
+    providerMessageId: string | null,
+    sentAt: Date,
+  ): Promise<number> {
+    return insert({
+      conversationId: part.conversationId,
+      direction: 'outbound',
+      author: 'bot',
+      provider: part.provider,
+      providerMessageId,
+      kind: 'text',
+      text: part.text,
+      turnId: part.turnId,
+      sentAt,
+    });
+  }
+
   /**
    * The lead's messages no turn has answered yet, in the order the lead wrote them: providers
    * may deliver a burst out of order, and their clocks tick in seconds, so arrival breaks ties.
@@ -146,7 +166,7 @@ export function createMessageRepo(db: Queryable) {
     await db.query('update messages set turn_id = $2 where id = any($1::bigint[])', [ids, turnId]);
   }
 
-  return { insert, unanswered, recent, between, recordMediaOutcome, assignTurn };
+  return { insert, insertBotReply, unanswered, recent, between, recordMediaOutcome, assignTurn };
 }
 
 export type MessageRepo = ReturnType<typeof createMessageRepo>;

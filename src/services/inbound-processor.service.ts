@@ -139,17 +139,7 @@ export function createInboundProcessor({
    * was lost, or the worker died): it is the only record of the reply, so it joins the transcript.
    */
   async function recordConfirmedReply(tx: PoolClient, item: OutboxItem, providerMessageId: string, at: Date) {
-    await createMessageRepo(tx).insert({
-      conversationId: item.conversationId,
-      direction: 'outbound',
-      author: 'bot',
-      provider: item.provider,
-      providerMessageId,
-      kind: 'text',
-      text: item.text,
-      turnId: item.turnId,
-      sentAt: at,
-    });
+    await createMessageRepo(tx).insertBotReply(item, providerMessageId, at);
     log.info(
       { outboxId: item.id, conversationId: item.conversationId, part: item.part },
       'reply part confirmed by the provider after its send went unrecorded: marked sent, not resent',

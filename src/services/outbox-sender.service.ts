@@ -101,17 +101,7 @@ export function createOutboxSender({ pool, client, metrics, maxSendsPerMinute, .
     await withTransaction(pool, async (tx) => {
       // When the echo came first, it has already put the reply in the transcript.
       if (!(await createOutboxRepo(tx).markSent(item.id, providerMessageId))) return;
-      await createMessageRepo(tx).insert({
-        conversationId: item.conversationId,
-        direction: 'outbound',
-        author: 'bot',
-        provider: item.provider,
-        providerMessageId,
-        kind: 'text',
-        text: item.text,
-        turnId: item.turnId,
-        sentAt: now(),
-      });
+      await createMessageRepo(tx).insertBotReply(item, providerMessageId, now());
     });
   }
 
