@@ -81,6 +81,37 @@ function insertSet(events: NewInboundEvent[], rawJson: string, correlationId: st
   };
 }
 
+/** One webhook delivery: its events, its body as received, its request's correlation id. */
+export type Delivery = { events: NewInboundEvent[]; rawJson: string; correlationId: string };
+
+/**
+ * Several deliveries in one statement. The recordset is built as text: each body goes in as the
+ * JSON it already is (verbatim: Postgres keeps a json value's text), with no escaping pass over it.
+ */
+function insertDeliveries(deliveries: Delivery[]) {
+  const rows = deliveries.flatMap(({ events, rawJson, correlationId }) =>
+    events.map(
+      (e) =>
+        `{"provider":${JSON.stringify(e.provider)},"instance_id":${JSON.stringify(e.instanceId ?? '')},` +
+        `"message_id":${JSON.stringify(e.messageId)},"event_type":${JSON.stringify(e.eventType)},` +
+        `"ignore_reason":${JSON.stringify(e.ignoreReason ?? null)},"detail":${JSON.stringify(e.detail ?? null)},` +
+        `"payload":${JSON.stringify(e.payload)},"correlation_id":${JSON.stringify(correlationId)},"raw":${rawJson}}`,
+    ),
+  );
+  return {
+    name: 'inbound-events-insert-deliveries',
+    text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
+         processed_at, correlation_id, raw)
+       select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
+         case when r.event_type = 'ignored' then now() end, r.correlation_id, r.raw
+       from json_to_recordset($1::json) as r(provider text, instance_id text, message_id text, event_type text,
+         ignore_reason text, detail text, payload json, correlation_id text, raw json)
+       on conflict (provider, instance_id, message_id) do nothing
+       returning correlation_id`,
+    values: [`[${rows.join(',')}]`],
+  };
+}
+
 export function createInboundEventRepo(db: Queryable) {
   /**
    * Records all events of one webhook delivery in a single statement; redeliveries of a
@@ -104,6 +135,17 @@ export function createInboundEventRepo(db: Queryable) {
       if (unstorable) throw errors.badRequest(unstorable);
       throw error;
     }
+  }
+
+  /**
+   * Records the events of several deliveries in one statement, all or nothing. Returns how many
+   * rows were new per correlation id: the caller gives each delivery its own.
+   */
+  async function insertBatch(deliveries: Delivery[]): Promise<Map<string, number>> {
+    const result = await db.query<{ correlation_id: string }>(insertDeliveries(deliveries));
+    const inserted = new Map<string, number>();
+    for (const { correlation_id: id } of result.rows) inserted.set(id, (inserted.get(id) ?? 0) + 1);
+    return inserted;
   }
 
   /** Up to `limit` unprocessed events, oldest first; the caller holds the processing lane. */
@@ -156,7 +198,7 @@ export function createInboundEventRepo(db: Queryable) {
     return result.rowCount ?? 0;
   }
 
-  return { insertMany, claimPending, markProcessed, markFailed, reopen, purgeRaw };
+  return { insertMany, insertBatch, claimPending, markProcessed, markFailed, reopen, purgeRaw };
 }
 
 export type InboundEventRepo = ReturnType<typeof createInboundEventRepo>;

@@ -1,4 +1,5 @@
-import { createInboundEventRepo, type NewInboundEvent } from '../db/inbound-event.repo.js';
+import type { NewInboundEvent } from '../db/inbound-event.repo.js';
+import { createInboundEventWriter } from '../db/inbound-event-writer.js';
 import type { Pool } from '../db/pool.js';
 import type { ParsedWebhook, WhatsAppProviderName } from '../integrations/whatsapp/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -6,7 +7,8 @@ import type { Metrics } from '../observability/metrics.js';
 
 /**
  * The webhook's synchronous part, kept to one INSERT so the provider gets its 200 in
- * milliseconds: every event of the delivery is recorded, deduped on the provider's message id.
+ * milliseconds: every event of the delivery is recorded, deduped on the provider's message id
+ * (under load, together with the deliveries arriving alongside: inbound-event-writer.ts).
  * The event processor does the rest from the table, so an accepted event survives any crash.
  */
 export type IngestSummary = { received: number; duplicates: number; ignored: number };
@@ -43,7 +45,7 @@ function toEvents(parsed: ParsedWebhook): NewInboundEvent[] {
 }
 
 export function createIngestService({ pool, metrics, onAccepted }: Deps) {
-  const inboundEvents = createInboundEventRepo(pool);
+  const inboundEvents = createInboundEventWriter(pool);
 
   async function accept(
     provider: WhatsAppProviderName,
@@ -54,7 +56,7 @@ export function createIngestService({ pool, metrics, onAccepted }: Deps) {
     log: Pick<Logger, 'info'>,
   ): Promise<IngestSummary> {
     const total = parsed.messages.length + parsed.statuses.length + parsed.ignored.length;
-    const inserted = await inboundEvents.insertMany(toEvents(parsed), rawJson, correlationId);
+    const inserted = await inboundEvents.write(toEvents(parsed), rawJson, correlationId);
     const summary = {
       received: total,
       duplicates: total - inserted,
