@@ -57,9 +57,12 @@ export async function makeTempDir(prefix: string) {
 export type RunningService = { proc: ServiceProcess; url: string; stop: () => Promise<number | null> };
 
 /** Starts `src/main.ts` with only `env` (plus the repo's knowledge base) and waits for /readyz. */
-export async function startServiceProcess(env: Record<string, string>): Promise<RunningService> {
+export async function startServiceProcess(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[] } = {},
+): Promise<RunningService> {
   const cwd = await makeTempDir('seleto-bench-cwd-');
-  const proc = await spawnService({ LOG_LEVEL: 'warn', KNOWLEDGE_DIR, ...env }, cwd.dir);
+  const proc = await spawnService({ LOG_LEVEL: 'warn', KNOWLEDGE_DIR, ...env }, cwd.dir, options);
   const stop = async () => {
     const code = await stopService(proc);
     await cwd.remove();

@@ -59,8 +59,15 @@ async function countConversations(db: pg.Client) {
   return rows[0] ?? { conversations: 0, pending: 0 };
 }
 
-/** The V8 heap the service reports on /metrics: tells retained objects from RSS the allocator keeps. */
-async function heapUsedBytes(baseUrl: string): Promise<number> {
+const GC_PRELOAD = new URL('./gc-on-signal.mjs', import.meta.url).href;
+
+/**
+ * The V8 heap the service reports on /metrics, after a full collection (SIGUSR2 to the preload):
+ * tells retained objects from RSS the allocator keeps, and from garbage not yet collected.
+ */
+async function heapUsedBytes(baseUrl: string, pid: number): Promise<number> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(500);
   const response = await fetch(`${baseUrl}/metrics`);
   const text = await response.text();
   if (!response.ok) return Number.NaN;
@@ -72,19 +79,22 @@ async function main() {
   const provider = createFakeWhatsAppProvider();
   const urls = await provider.start();
   const database = await postgres.createDatabase('bench_memory');
-  const service = await startServiceProcess({
-    DATABASE_URL: database.url,
-    ...providerEnv('meta', urls),
-    // Turns would start and answer; this measures conversations at rest, so none is due.
-    MESSAGE_BUFFER_MS: '600000',
-  });
+  const service = await startServiceProcess(
+    {
+      DATABASE_URL: database.url,
+      ...providerEnv('meta', urls),
+      // Turns would start and answer; this measures conversations at rest, so none is due.
+      MESSAGE_BUFFER_MS: '600000',
+    },
+    { nodeArgs: ['--expose-gc', '--import', GC_PRELOAD] },
+  );
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   try {
     const pid = service.proc.child.pid as number;
     await sleep(SETTLE_MS);
     const idleRss = await sampleRss(pid);
-    const idleHeap = await heapUsedBytes(service.url);
+    const idleHeap = await heapUsedBytes(service.url, pid);
     console.log(
       `idle service, no conversations: RSS ${(idleRss / MB).toFixed(1)} MB, heap ${(idleHeap / MB).toFixed(1)} MB`,
     );
@@ -109,7 +119,7 @@ async function main() {
     // Let pg-boss's and the processor's post-burst work finish before sampling.
     await sleep(SETTLE_MS);
     const busyRss = await sampleRss(pid);
-    const busyHeap = await heapUsedBytes(service.url);
+    const busyHeap = await heapUsedBytes(service.url, pid);
     const perConversationKb = (busyRss - idleRss) / 1024 / Math.max(1, stored.conversations);
     console.log(
       `with ${stored.conversations} idle conversations: RSS ${(busyRss / MB).toFixed(1)} MB, ` +
@@ -131,7 +141,7 @@ async function main() {
         value: busyHeap / MB,
         unit: 'MB',
         baseline: idleHeap / MB,
-        baselineIs: 'heap used of the same service with no conversations (/metrics, no forced GC)',
+        baselineIs: 'heap used of the same service with no conversations (/metrics, after a full GC)',
       }),
     ];
     console.log(`\n${formatTable(results)}`);

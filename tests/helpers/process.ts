@@ -18,10 +18,15 @@ export type ServiceProcess = {
 /**
  * Runs `src/main.ts` as `npm start` does, with only the given environment (nothing inherited
  * but PATH/HOME) and a working directory of the test's choosing, so no developer `.env` leaks in.
+ * `nodeArgs` go to node before the service (a benchmark's `--expose-gc`, say).
  */
-export async function spawnService(env: Record<string, string>, cwd: string): Promise<ServiceProcess> {
+export async function spawnService(
+  env: Record<string, string>,
+  cwd: string,
+  { nodeArgs = [] }: { nodeArgs?: string[] } = {},
+): Promise<ServiceProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', TSX_LOADER, MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
