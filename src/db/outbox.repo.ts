@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/uuid.js';
 import type { DeliveryStatus } from '../integrations/whatsapp/types.js';
 import type { Queryable } from './pool.js';
 
@@ -75,8 +76,6 @@ const DELIVERY_RANK: Record<DeliveryStatus, number> = {
   played: 4,
   failed: 5,
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // How long after a send its echo (Z-API, Evolution fromMe) may still arrive and be recognised.
 const ECHO_MATCH_WINDOW_MINUTES = 10;
@@ -208,7 +207,7 @@ export function createOutboxRepo(db: Queryable) {
     at: Date;
     reference?: string;
   }): Promise<{ item: OutboxItem; confirmedNow: boolean } | undefined> {
-    const reference = update.reference && UUID.test(update.reference) ? update.reference : null;
+    const reference = update.reference && isUuid(update.reference) ? update.reference : null;
     const result = await db.query<OutboxRow & { previous_status: OutboxStatus }>(
       `with target as (
          select id, status as previous_status,

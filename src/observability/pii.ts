@@ -1,3 +1,5 @@
+import { isUuid } from '../domain/uuid.js';
+
 /**
  * Masks personal data in free text before it reaches a log line (LGPD): phone numbers,
  * e-mail addresses and CNPJs keep only a short tail, enough to tell two leads apart in a
@@ -37,10 +39,9 @@ export function maskEmail(value: string): string {
 }
 
 // Our own ids: a UUID opening with twelve digits around its first dash would read as a phone.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function maskPii(text: string): string {
-  if (UUID.test(text)) return text;
+  if (isUuid(text)) return text;
   return maskEmail(
     text.replace(WHATSAPP_JID, (_all, digits: string, domain: string) => `${maskPhone(digits)}${domain}`),
   )
