@@ -62,35 +62,31 @@ function insertOne(event: NewInboundEvent, rawJson: string, correlationId: strin
 export type Delivery = { events: NewInboundEvent[]; rawJson: string; correlationId: string };
 
 /**
- * The events of one or several deliveries in one statement, each body once. The recordset is
- * built as text: a body goes in as the JSON it already is (verbatim: Postgres keeps a json
- * value's text), with no escaping pass over it.
+ * The events of one or several deliveries in one statement. The recordset is built as text: a
+ * body goes in as the JSON it already is (verbatim: Postgres keeps a json value's text), with no
+ * escaping pass over it, once per event as each row stores it.
  */
 function insertDeliveries(deliveries: Delivery[]) {
-  const items = deliveries.map(({ events, rawJson, correlationId }) => {
-    const rows = events.map((e) => ({
-      provider: e.provider,
-      instance_id: e.instanceId ?? '',
-      message_id: e.messageId,
-      event_type: e.eventType,
-      ignore_reason: e.ignoreReason ?? null,
-      detail: e.detail ?? null,
-      payload: e.payload,
-    }));
-    return `{"correlation_id":${JSON.stringify(correlationId)},"events":${JSON.stringify(rows)},"raw":${rawJson}}`;
-  });
+  const rows = deliveries.flatMap(({ events, rawJson, correlationId }) =>
+    events.map(
+      (e) =>
+        `{"provider":${JSON.stringify(e.provider)},"instance_id":${JSON.stringify(e.instanceId ?? '')},` +
+        `"message_id":${JSON.stringify(e.messageId)},"event_type":${JSON.stringify(e.eventType)},` +
+        `"ignore_reason":${JSON.stringify(e.ignoreReason ?? null)},"detail":${JSON.stringify(e.detail ?? null)},` +
+        `"payload":${JSON.stringify(e.payload)},"correlation_id":${JSON.stringify(correlationId)},"raw":${rawJson}}`,
+    ),
+  );
   return {
     name: 'inbound-events-insert-deliveries',
     text: `insert into inbound_events (provider, instance_id, message_id, event_type, ignore_reason, detail, payload,
          processed_at, correlation_id, raw)
-       select e.provider, e.instance_id, e.message_id, e.event_type, e.ignore_reason, e.detail, e.payload,
-         case when e.event_type = 'ignored' then now() end, d.correlation_id, d.raw
-       from json_to_recordset($1::json) as d(correlation_id text, events json, raw json)
-         cross join lateral json_to_recordset(d.events) as e(provider text, instance_id text, message_id text,
-           event_type text, ignore_reason text, detail text, payload json)
+       select r.provider, r.instance_id, r.message_id, r.event_type, r.ignore_reason, r.detail, r.payload,
+         case when r.event_type = 'ignored' then now() end, r.correlation_id, r.raw
+       from json_to_recordset($1::json) as r(provider text, instance_id text, message_id text, event_type text,
+         ignore_reason text, detail text, payload json, correlation_id text, raw json)
        on conflict (provider, instance_id, message_id) do nothing
        returning correlation_id`,
-    values: [`[${items.join(',')}]`],
+    values: [`[${rows.join(',')}]`],
   };
 }
 
